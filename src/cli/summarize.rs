@@ -1,0 +1,252 @@
+//! `clv summarize`: a purchase log in, one summary row per customer out.
+
+use super::progress::ProgressLine;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use clv::data::{
+    ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator,
+    SummarizeOptions, SummaryTable, TimeUnit, summarize,
+};
+use clv::output::write_atomically;
+use std::io::Write;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  # CDNOW sample: no header, runs of spaces, calibration to 1997-09-30, holdout to 1998-06-30
+  clv summarize data/cdnow/CDNOW_sample.txt --whitespace --no-header --customer 2 --date 3 --amount 5 \\
+      --calibration-end 1997-09-30 --observation-end 1998-06-30 -o summary.csv
+
+  # A CSV export with a header, dates like 12/01/2010 08:26, returns left out and counted
+  clv summarize invoices.csv --customer CustomerID --date InvoiceDate --amount amount \\
+      --date-format '%m/%d/%Y %H:%M' --negative skip --unit day
+
+Conventions: purchases on the same day merge into one (amounts summed); frequency counts repeat purchase days
+in calibration; recency and T are whole days divided by the unit (week = 7 days, month = 365.25/12 days);
+monetary_value is the mean of the repeat purchases (0 when there are none).";
+
+/// Arguments of `clv summarize`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct SummarizeArgs {
+    /// Purchase log (CSV or whitespace-separated text); `-` reads standard input.
+    file: PathBuf,
+    /// Write the summary CSV here (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Customer id column: header name or 1-based number.
+    #[arg(long, value_name = "COL", default_value = "1")]
+    customer: ColumnRef,
+    /// Purchase date column: header name or 1-based number.
+    #[arg(long, value_name = "COL", default_value = "2")]
+    date: ColumnRef,
+    /// Amount column (spend per row); leave out for count-only logs (no monetary columns then).
+    #[arg(long, value_name = "COL")]
+    amount: Option<ColumnRef>,
+    /// Field delimiter: one character, or `tab`.
+    #[arg(
+        long,
+        value_name = "C",
+        default_value = ",",
+        conflicts_with = "whitespace"
+    )]
+    delimiter: String,
+    /// Fields are separated by runs of spaces or tabs (CDNOW's files).
+    #[arg(long)]
+    whitespace: bool,
+    /// The file has no header line: name columns by number.
+    #[arg(long)]
+    no_header: bool,
+    /// strftime format of the date column, e.g. `%d/%m/%Y` [default: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYYMMDD]
+    #[arg(long, value_name = "FMT")]
+    date_format: Option<String>,
+    /// Time unit of recency, T and the holdout duration.
+    #[arg(long, default_value = "week")]
+    unit: TimeUnit,
+    /// Last day of the calibration period (inclusive); later purchases form the holdout.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    calibration_end: Option<Day>,
+    /// Last day observed (inclusive); later rows are left out and counted [default: the last date in the file]
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    observation_end: Option<Day>,
+    /// Rows with a negative amount (returns, cancellations): refuse them with an error, or skip and count them.
+    #[arg(long, value_enum, default_value = "refuse")]
+    negative: NegativePolicy,
+    /// Leave out malformed rows (bad date, bad amount, blank id, missing field) and count them, instead of
+    /// stopping at the first.
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// No report or progress on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum NegativePolicy {
+    Refuse,
+    Skip,
+}
+
+fn parse_day(text: &str) -> Result<Day, String> {
+    DateFormat::Auto
+        .parse(text.trim().as_bytes())
+        .ok_or_else(|| format!("'{text}' is not a date; expected YYYY-MM-DD"))
+}
+
+fn separator(args: &SummarizeArgs) -> Result<Separator> {
+    if args.whitespace {
+        return Ok(Separator::Whitespace);
+    }
+    match args.delimiter.as_str() {
+        "tab" | "\\t" | "\t" => Ok(Separator::Byte(b'\t')),
+        d if d.len() == 1 && d != "\"" && d != "\n" => Ok(Separator::Byte(d.as_bytes()[0])),
+        d => anyhow::bail!("--delimiter must be one character (or `tab`), not '{d}'"),
+    }
+}
+
+/// Runs `clv summarize`.
+pub fn run(args: SummarizeArgs) -> Result<()> {
+    let date_format = match &args.date_format {
+        Some(pattern) => DateFormat::strftime(pattern).map_err(anyhow::Error::msg)?,
+        None => DateFormat::Auto,
+    };
+    let layout = LogLayout {
+        separator: separator(&args)?,
+        has_header: !args.no_header,
+        customer: args.customer.clone(),
+        date: args.date.clone(),
+        amount: args.amount.clone(),
+        date_format,
+    };
+    let options = SummarizeOptions {
+        unit: args.unit,
+        calibration_end: args.calibration_end,
+        observation_end: args.observation_end,
+        negative: match args.negative {
+            NegativePolicy::Refuse => NegativeAmounts::Refuse,
+            NegativePolicy::Skip => NegativeAmounts::Skip,
+        },
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let input = if args.file.as_os_str() == "-" {
+        Input::Stdin
+    } else {
+        Input::File(args.file.clone())
+    };
+    let progress = ProgressLine::new("reading", args.quiet);
+    let result = summarize(&input, &layout, &options, &|p| progress.update(p));
+    progress.finish();
+    let (table, report) = result?;
+
+    match &args.output {
+        Some(path) => write_atomically(path, |out| table.write_csv(out))
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            table
+                .write_csv(&mut out)
+                .context("cannot write to standard output")?;
+            out.flush().context("cannot write to standard output")?;
+        }
+    }
+    if !args.quiet {
+        eprint!(
+            "{}",
+            describe(&input, &table, &report, args.output.as_ref())
+        );
+    }
+    Ok(())
+}
+
+/// The report of a summary: where every row went, the periods and the unit.
+fn describe(
+    input: &Input,
+    table: &SummaryTable,
+    report: &IngestReport,
+    output: Option<&PathBuf>,
+) -> String {
+    let mut text = format!("clv summarize: {}\n", input.name());
+    let mut line = |label: &str, value: String| text.push_str(&format!("  {label:<22}{value}\n"));
+    line("rows read", report.rows_read.to_string());
+    line(
+        "rows used",
+        format!(
+            "{} ({} merged into a same-day purchase of the same customer)",
+            report.rows_used, report.rows_merged
+        ),
+    );
+    if report.later_customers > 0 {
+        line(
+            "rows left out",
+            format!(
+                "{} of {} customers whose first purchase is after the calibration end",
+                report.rows_of_later_customers, report.later_customers
+            ),
+        );
+    }
+    if report.rows_after_observation_end > 0 {
+        line(
+            "rows left out",
+            format!(
+                "{} dated after the observation end",
+                report.rows_after_observation_end
+            ),
+        );
+    }
+    for (kind, tally) in &report.rows_skipped {
+        line(
+            "rows skipped",
+            format!(
+                "{} ({kind}; first at line {}: {})",
+                tally.count, tally.first_line, tally.first_message
+            ),
+        );
+    }
+    if report.blank_lines > 0 {
+        line("blank lines", report.blank_lines.to_string());
+    }
+    if !report.in_date_order {
+        line(
+            "order",
+            "not in date order within customers: summarised from a sorted copy".into(),
+        );
+    }
+    line("customers", report.customers.to_string());
+    let cal_end = table
+        .calibration_end
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let first = report.first_day.map(|d| d.to_string()).unwrap_or_default();
+    line("calibration", format!("{first} to {cal_end}"));
+    if let (Some(h), Some(end)) = (&table.holdout, table.observation_end) {
+        line(
+            "holdout",
+            format!(
+                "to {end} ({} {}s; {} purchases)",
+                round(h.duration),
+                table.unit,
+                report.holdout_purchases
+            ),
+        );
+    }
+    line(
+        "unit",
+        format!("{} ({} days)", table.unit, table.unit.days()),
+    );
+    if table.monetary_value.is_none() {
+        line(
+            "amounts",
+            "none (count-only log: no monetary columns)".into(),
+        );
+    }
+    if let Some(path) = output {
+        line("written to", path.display().to_string());
+    }
+    text
+}
+
+fn round(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}

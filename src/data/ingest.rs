@@ -1,0 +1,592 @@
+//! From a purchase log to the summary table: blocks are read on one thread, parsed in parallel (rayon), and
+//! absorbed in input order into per-customer states, so memory grows with customers, not rows.
+//!
+//! A log in date order within each customer (ordered by date, or by customer then date) is summarised in one
+//! streaming pass. When a customer's rows go back in time, a file is read a second time holding every row
+//! (16 bytes each) and sorted, which gives exactly the same summary; standard input cannot be re-read, so it
+//! must be in date order within customers.
+
+use super::columns::{Column, ColumnRef};
+use super::customers::{Added, CustomerIndex, CustomerState, IdArena, Period, compare_ids};
+use super::dates::{DateFormat, Day};
+use super::error::DataError;
+use super::parse::{NegativeAmounts, ParsedBlock, RowSpec, SkipTally, parse_block};
+use super::records::{Fields, Separator};
+use super::summary::{Holdout, SummaryTable};
+use super::units::TimeUnit;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+/// Bytes per block handed to a parsing thread.
+const BLOCK_BYTES: usize = 1 << 20;
+/// Blocks parsed together while the previous batch is absorbed.
+const BLOCKS_PER_BATCH: usize = 8;
+
+/// Where the purchase log comes from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A file.
+    File(PathBuf),
+    /// Standard input (must be in date order within customers).
+    Stdin,
+}
+
+impl Input {
+    /// The name used in messages.
+    pub fn name(&self) -> String {
+        match self {
+            Input::File(path) => path.display().to_string(),
+            Input::Stdin => "<stdin>".into(),
+        }
+    }
+
+    fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>), DataError> {
+        match self {
+            Input::File(path) => {
+                let io = |source| DataError::Io {
+                    path: self.name(),
+                    source,
+                };
+                let file = File::open(path).map_err(io)?;
+                let size = file.metadata().map_err(io)?.len();
+                Ok((Box::new(file), Some(size)))
+            }
+            Input::Stdin => Ok((Box::new(io::stdin()), None)),
+        }
+    }
+}
+
+/// The layout of a purchase log: separator, header, and which columns hold what.
+#[derive(Clone, Debug)]
+pub struct LogLayout {
+    /// How fields are separated.
+    pub separator: Separator,
+    /// Whether the first line is a header.
+    pub has_header: bool,
+    /// The customer id column.
+    pub customer: ColumnRef,
+    /// The purchase date column.
+    pub date: ColumnRef,
+    /// The amount column; `None` for count-only logs.
+    pub amount: Option<ColumnRef>,
+    /// How dates are written.
+    pub date_format: DateFormat,
+}
+
+/// The summary's periods and rules.
+#[derive(Clone, Debug)]
+pub struct SummarizeOptions {
+    /// Unit of recency, T and durations.
+    pub unit: TimeUnit,
+    /// Last day of calibration (inclusive); default: the observation end (no holdout).
+    pub calibration_end: Option<Day>,
+    /// Last day observed (inclusive); default: the last date in the log. Later rows are left out.
+    pub observation_end: Option<Day>,
+    /// Negative amount policy.
+    pub negative: NegativeAmounts,
+    /// Count and leave out malformed rows instead of stopping.
+    pub skip_bad_rows: bool,
+}
+
+/// How far the reading has come, for progress displays.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Bytes of input processed.
+    pub bytes: u64,
+    /// Size of the input, when known.
+    pub total: Option<u64>,
+}
+
+/// An account of every input row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IngestReport {
+    /// Non-blank data rows (the header excluded).
+    pub rows_read: u64,
+    /// Rows in the summary (calibration and holdout) of summarised customers.
+    pub rows_used: u64,
+    /// Of the rows used, those merged into a purchase of the same customer on the same day.
+    pub rows_merged: u64,
+    /// Purchases (distinct customer-days) of summarised customers in the holdout period.
+    pub holdout_purchases: u64,
+    /// Rows of customers whose first purchase is after the calibration end.
+    pub rows_of_later_customers: u64,
+    /// Rows dated after the observation end.
+    pub rows_after_observation_end: u64,
+    /// Rows left out, by kind (with `--skip-bad-rows`, or negative amounts with `--negative skip`).
+    pub rows_skipped: BTreeMap<&'static str, SkipTally>,
+    /// Blank lines passed over.
+    pub blank_lines: u64,
+    /// Customers summarised.
+    pub customers: u64,
+    /// Customers left out because their first purchase is after the calibration end.
+    pub later_customers: u64,
+    /// Earliest and latest purchase day of the rows kept.
+    pub first_day: Option<Day>,
+    /// Latest purchase day of the rows kept.
+    pub last_day: Option<Day>,
+    /// False when some customer's rows were not in date order (the log was then summarised from a sorted copy).
+    pub in_date_order: bool,
+}
+
+impl IngestReport {
+    /// Rows left out by `--skip-bad-rows` or `--negative skip`.
+    pub fn rows_skipped_total(&self) -> u64 {
+        self.rows_skipped.values().map(|t| t.count).sum()
+    }
+}
+
+/// Summarises a purchase log per customer. `progress` is called after each batch of blocks.
+pub fn summarize(
+    input: &Input,
+    layout: &LogLayout,
+    options: &SummarizeOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(SummaryTable, IngestReport), DataError> {
+    if let (Some(c), Some(o)) = (options.calibration_end, options.observation_end) {
+        if c > o {
+            return Err(DataError::Options(format!(
+                "the calibration end {c} is after the observation end {o}"
+            )));
+        }
+    }
+    let aggregate = match read_log(input, layout, options, false, progress)? {
+        Pass::Done(aggregate) => aggregate,
+        Pass::OutOfOrder { id, line } => match input {
+            Input::File(_) => match read_log(input, layout, options, true, progress)? {
+                Pass::Done(aggregate) => aggregate,
+                Pass::OutOfOrder { .. } => unreachable!("a collecting pass never reports order"),
+            },
+            Input::Stdin => {
+                return Err(DataError::Options(format!(
+                    "{}, line {line}: customer '{id}' has a purchase dated before an earlier row of theirs; standard \
+                     input must be in date order within each customer (sort it by date, or pass a file, which clv \
+                     can read twice)",
+                    input.name()
+                )));
+            }
+        },
+    };
+    aggregate.finish(options)
+}
+
+enum Pass {
+    Done(Aggregate),
+    OutOfOrder { id: String, line: u64 },
+}
+
+/// Reads, parses and absorbs the whole log once.
+fn read_log(
+    input: &Input,
+    layout: &LogLayout,
+    options: &SummarizeOptions,
+    collect: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Pass, DataError> {
+    let (reader, total) = input.open()?;
+    let name = input.name();
+    std::thread::scope(|scope| {
+        let (sender, blocks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(BLOCKS_PER_BATCH);
+        let separator = layout.separator;
+        scope.spawn(move || read_blocks(reader, separator, sender));
+        let io_error = |source| DataError::Io {
+            path: name.clone(),
+            source,
+        };
+
+        let mut first = match blocks.recv() {
+            Ok(block) => block.map_err(io_error)?,
+            Err(_) => Vec::new(),
+        };
+        let bom = if first.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let (header, header_end, header_lines) = read_header(&first[bom..], layout, &name)?;
+        first.drain(..bom + header_end);
+        let mut aggregate =
+            Aggregate::new(options.calibration_end, collect, layout.amount.is_some());
+        let hasher = aggregate.index.hasher().clone();
+        let spec = RowSpec {
+            separator: layout.separator,
+            customer: resolve(&layout.customer, header.as_deref(), "customer", &name)?,
+            date: resolve(&layout.date, header.as_deref(), "date", &name)?,
+            amount: layout
+                .amount
+                .as_ref()
+                .map(|a| resolve(a, header.as_deref(), "amount", &name))
+                .transpose()?,
+            date_format: &layout.date_format,
+            observation_end: options.observation_end,
+            negative: options.negative,
+            skip_bad_rows: options.skip_bad_rows,
+            hasher: &hasher,
+        };
+
+        let mut next_line = 1 + header_lines;
+        let mut bytes_done = (bom + header_end) as u64;
+        let mut batch = vec![first];
+        let mut pending: Vec<ParsedBlock> = Vec::new();
+        loop {
+            while batch.len() < BLOCKS_PER_BATCH {
+                match blocks.recv() {
+                    Ok(block) => batch.push(block.map_err(io_error)?),
+                    Err(_) => break,
+                }
+            }
+            if batch.iter().all(Vec::is_empty) && pending.is_empty() {
+                break;
+            }
+            let (parsed, absorbed) = rayon::join(
+                || {
+                    batch
+                        .par_iter()
+                        .map(|text| (parse_block(text, &spec), text.len()))
+                        .collect::<Vec<_>>()
+                },
+                || aggregate.absorb_all(std::mem::take(&mut pending), &mut next_line, &name),
+            );
+            if let Some(out_of_order) = absorbed? {
+                return Ok(out_of_order);
+            }
+            for (block, len) in parsed {
+                bytes_done += len as u64;
+                pending.push(block);
+            }
+            progress(Progress {
+                bytes: bytes_done,
+                total,
+            });
+            batch.clear();
+        }
+        if aggregate.report.rows_read == 0 && aggregate.report.blank_lines == 0 && header.is_none()
+        {
+            return Err(DataError::Empty {
+                path: name.clone(),
+                what: "the file is empty",
+            });
+        }
+        if aggregate.report.rows_read == 0 {
+            return Err(DataError::Empty {
+                path: name.clone(),
+                what: "the file has no purchase rows",
+            });
+        }
+        Ok(Pass::Done(aggregate))
+    })
+}
+
+fn resolve(
+    column: &ColumnRef,
+    header: Option<&[String]>,
+    role: &'static str,
+    name: &str,
+) -> Result<Column, DataError> {
+    column
+        .resolve(header, role)
+        .map_err(|message| DataError::Header {
+            path: name.to_owned(),
+            line: 1,
+            message,
+        })
+}
+
+/// Splits the header off the first block: its names, the byte where data starts and the lines it took.
+fn read_header(
+    first: &[u8],
+    layout: &LogLayout,
+    name: &str,
+) -> Result<(Option<Vec<String>>, usize, u64), DataError> {
+    if !layout.has_header {
+        return Ok((None, 0, 0));
+    }
+    let mut fields = Fields::default();
+    let mut pos = 0;
+    let mut lines = 0;
+    while let Some(extent) = layout.separator.next_record(first, &mut pos, &mut fields) {
+        lines += u64::from(extent.line_breaks);
+        if !fields.is_blank(first) {
+            let names = (0..fields.len())
+                .map(|i| String::from_utf8_lossy(fields.get(first, i).unwrap_or(b"")).into_owned());
+            return Ok((Some(names.collect()), pos, lines));
+        }
+    }
+    Err(DataError::Empty {
+        path: name.to_owned(),
+        what: "the file is empty",
+    })
+}
+
+/// The reading thread: blocks that end on a record boundary.
+fn read_blocks(
+    mut reader: Box<dyn Read + Send>,
+    separator: Separator,
+    sender: mpsc::SyncSender<io::Result<Vec<u8>>>,
+) {
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let mut block = std::mem::take(&mut carry);
+        let mut eof = false;
+        while block.len() < BLOCK_BYTES && !eof {
+            let start = block.len();
+            block.resize(start + BLOCK_BYTES, 0);
+            match reader.read(&mut block[start..]) {
+                Ok(0) => {
+                    block.truncate(start);
+                    eof = true;
+                }
+                Ok(n) => block.truncate(start + n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => block.truncate(start),
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    return;
+                }
+            }
+        }
+        if eof {
+            if !block.is_empty() {
+                let _ = sender.send(Ok(block));
+            }
+            return;
+        }
+        match separator.complete_prefix(&block) {
+            Some(cut) => {
+                carry = block[cut..].to_vec();
+                block.truncate(cut);
+                if sender.send(Ok(block)).is_err() {
+                    return;
+                }
+            }
+            // One record longer than a block: keep reading until it ends.
+            None => carry = block,
+        }
+    }
+}
+
+/// Per-customer states and the running report.
+struct Aggregate {
+    index: CustomerIndex,
+    states: Vec<CustomerState>,
+    /// Rows per customer (kept beside the states).
+    rows: Vec<u32>,
+    /// Every kept row (customer, day, amount) when the log is not in date order within customers.
+    collected: Option<Vec<(u32, Day, f64)>>,
+    calibration_end: Option<Day>,
+    has_amounts: bool,
+    report: IngestReport,
+}
+
+impl Aggregate {
+    fn new(calibration_end: Option<Day>, collect: bool, has_amounts: bool) -> Aggregate {
+        Aggregate {
+            index: CustomerIndex::default(),
+            states: Vec::new(),
+            rows: Vec::new(),
+            collected: collect.then(Vec::new),
+            calibration_end,
+            has_amounts,
+            report: IngestReport {
+                in_date_order: !collect,
+                ..IngestReport::default()
+            },
+        }
+    }
+
+    fn period(&self, day: Day) -> Period {
+        match self.calibration_end {
+            Some(end) if day > end => Period::Holdout,
+            _ => Period::Calibration,
+        }
+    }
+
+    /// Absorbs parsed blocks in order; `next_line` is the line number where the first block starts.
+    fn absorb_all(
+        &mut self,
+        blocks: Vec<ParsedBlock>,
+        next_line: &mut u64,
+        name: &str,
+    ) -> Result<Option<Pass>, DataError> {
+        for block in blocks {
+            let base = *next_line;
+            if let Some(out_of_order) = self.absorb(&block, base, name)? {
+                return Ok(Some(out_of_order));
+            }
+            *next_line += block.line_breaks;
+        }
+        Ok(None)
+    }
+
+    fn absorb(
+        &mut self,
+        block: &ParsedBlock,
+        base: u64,
+        name: &str,
+    ) -> Result<Option<Pass>, DataError> {
+        let report = &mut self.report;
+        report.rows_read += block.rows_read;
+        report.blank_lines += block.blank_lines;
+        report.rows_after_observation_end += block.after_observation_end;
+        for (kind, tally) in &block.skipped {
+            let entry = report
+                .rows_skipped
+                .entry(kind)
+                .or_insert_with(|| SkipTally {
+                    first_line: base + tally.first_line,
+                    count: 0,
+                    first_message: tally.first_message.clone(),
+                });
+            entry.count += tally.count;
+        }
+        for row in &block.rows {
+            let id = &block.ids[row.id_start as usize..row.id_end as usize];
+            let (customer, new) = self
+                .index
+                .find_or_insert(id, row.hash)
+                .map_err(DataError::Options)?;
+            let period = self.period(row.day);
+            self.report.first_day = Some(self.report.first_day.map_or(row.day, |d| d.min(row.day)));
+            self.report.last_day = Some(self.report.last_day.map_or(row.day, |d| d.max(row.day)));
+            let c = customer as usize;
+            if let Some(collected) = &mut self.collected {
+                collected.push((customer, row.day, row.amount));
+                continue;
+            }
+            if new {
+                self.states
+                    .push(CustomerState::open(row.day, row.amount, period));
+                self.rows.push(1);
+                continue;
+            }
+            self.rows[c] += 1;
+            if self.states[c].add(row.day, row.amount, period) == Added::OutOfOrder {
+                let line = base + u64::from(row.line_offset);
+                return Ok(Some(Pass::OutOfOrder {
+                    id: String::from_utf8_lossy(id).into_owned(),
+                    line,
+                }));
+            }
+        }
+        if let Some(fault) = &block.fault {
+            return Err(DataError::Row {
+                path: name.to_owned(),
+                line: base + fault.line_offset,
+                column: fault.column.clone(),
+                problem: fault.problem.clone(),
+            });
+        }
+        Ok(None)
+    }
+
+    /// Folds collected rows (sorted by customer, then day, input order kept within a day) into states.
+    fn fold_collected(&mut self, mut collected: Vec<(u32, Day, f64)>) {
+        collected.par_sort_by_key(|&(customer, day, _)| (customer, day));
+        self.states.clear();
+        self.rows = vec![0; self.index.len()];
+        for &(customer, day, amount) in &collected {
+            let period = self.period(day);
+            let c = customer as usize;
+            if c == self.states.len() {
+                self.states.push(CustomerState::open(day, amount, period));
+            } else {
+                self.states[c].add(day, amount, period);
+            }
+            self.rows[c] += 1;
+        }
+    }
+
+    /// Derives the summary table: customers in order of first purchase (ties by id), times in `unit`.
+    fn finish(
+        mut self,
+        options: &SummarizeOptions,
+    ) -> Result<(SummaryTable, IngestReport), DataError> {
+        if let Some(collected) = self.collected.take() {
+            self.fold_collected(collected);
+        }
+        let last_day = self
+            .report
+            .last_day
+            .expect("a log with rows has a last day");
+        let observation_end = options
+            .observation_end
+            .unwrap_or(last_day)
+            .max(options.calibration_end.unwrap_or(last_day));
+        let calibration_end = options.calibration_end.unwrap_or(observation_end);
+        let has_holdout = options.calibration_end.is_some() && observation_end > calibration_end;
+        let unit = options.unit;
+        let ids = self.index.into_ids();
+        let mut order: Vec<u32> = (0..self.states.len() as u32)
+            .filter(|&c| self.states[c as usize].first <= calibration_end)
+            .collect();
+        order.par_sort_by(|&a, &b| {
+            let (sa, sb) = (&self.states[a as usize], &self.states[b as usize]);
+            sa.first
+                .cmp(&sb.first)
+                .then_with(|| compare_ids(ids.get(a as usize), ids.get(b as usize)))
+        });
+        let report = &mut self.report;
+        report.customers = order.len() as u64;
+        report.later_customers = (self.states.len() - order.len()) as u64;
+        let total_rows: u64 = self.rows.iter().map(|&r| u64::from(r)).sum();
+        report.rows_used = order
+            .iter()
+            .map(|&c| u64::from(self.rows[c as usize]))
+            .sum();
+        report.rows_of_later_customers = total_rows - report.rows_used;
+        report.rows_merged = order
+            .iter()
+            .map(|&c| {
+                let s = &self.states[c as usize];
+                u64::from(self.rows[c as usize] - s.calibration_days - s.holdout_days)
+            })
+            .sum();
+        report.holdout_purchases = order
+            .iter()
+            .map(|&c| u64::from(self.states[c as usize].holdout_days))
+            .sum();
+
+        let column = |f: &dyn Fn(&CustomerState) -> f64| {
+            order
+                .iter()
+                .map(|&c| f(&self.states[c as usize]))
+                .collect::<Vec<f64>>()
+        };
+        let mean = |sum: f64, n: u32| if n == 0 { 0.0 } else { sum / f64::from(n) };
+        let has_amounts = self.has_amounts;
+        let mut sorted_ids = IdArena::default();
+        for &c in &order {
+            sorted_ids
+                .push(ids.get(c as usize))
+                .map_err(DataError::Options)?;
+        }
+        drop(ids);
+        sorted_ids.shrink_to_fit();
+        let table = SummaryTable {
+            unit,
+            calibration_end: Some(calibration_end),
+            observation_end: Some(observation_end),
+            ids: sorted_ids,
+            frequency: order
+                .iter()
+                .map(|&c| self.states[c as usize].calibration_days - 1)
+                .collect(),
+            recency: column(&|s| unit.from_days(s.last_calibration.days_since(s.first))),
+            age: column(&|s| unit.from_days(calibration_end.days_since(s.first))),
+            monetary_value: has_amounts
+                .then(|| column(&|s| mean(s.repeat_amount, s.calibration_days - 1))),
+            holdout: has_holdout.then(|| Holdout {
+                frequency: order
+                    .iter()
+                    .map(|&c| self.states[c as usize].holdout_days)
+                    .collect(),
+                monetary_value: has_amounts
+                    .then(|| column(&|s| mean(s.holdout_amount, s.holdout_days))),
+                duration: unit.from_days(observation_end.days_since(calibration_end)),
+            }),
+        };
+        Ok((table, self.report))
+    }
+}

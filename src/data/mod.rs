@@ -1,0 +1,21 @@
+//! Purchase logs in, per-customer summaries out: reading, validating, merging same-day purchases, and the
+//! calibration/holdout split.
+
+pub mod columns;
+pub mod customers;
+pub mod dates;
+pub mod error;
+pub mod ingest;
+pub mod parse;
+pub mod records;
+pub mod summary;
+pub mod units;
+
+pub use columns::ColumnRef;
+pub use dates::{DateFormat, Day};
+pub use error::{DataError, RowProblem};
+pub use ingest::{IngestReport, Input, LogLayout, Progress, SummarizeOptions, summarize};
+pub use parse::NegativeAmounts;
+pub use records::Separator;
+pub use summary::{CustomerSummary, Holdout, SummaryTable};
+pub use units::TimeUnit;

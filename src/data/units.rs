@@ -1,0 +1,85 @@
+//! The time unit of summaries and models: every recency, age and horizon is a number of these.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Length of a mean Gregorian month in days (365.25 / 12), the `month` unit.
+pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+
+/// The unit in which times are expressed: whole-day differences divided by the unit's length in days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// One day.
+    Day,
+    /// Seven days (the literature's default; CDNOW's figures are in weeks).
+    Week,
+    /// 365.25 / 12 = 30.4375 days.
+    Month,
+}
+
+impl TimeUnit {
+    /// Length of the unit in days.
+    pub fn days(self) -> f64 {
+        match self {
+            TimeUnit::Day => 1.0,
+            TimeUnit::Week => 7.0,
+            TimeUnit::Month => DAYS_PER_MONTH,
+        }
+    }
+
+    /// A whole number of days expressed in this unit.
+    pub fn from_days(self, days: i32) -> f64 {
+        f64::from(days) / self.days()
+    }
+
+    /// The unit's name as written in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Day => "day",
+            TimeUnit::Week => "week",
+            TimeUnit::Month => "month",
+        }
+    }
+}
+
+impl fmt::Display for TimeUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TimeUnit {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().trim_end_matches('s') {
+            "day" | "d" => Ok(TimeUnit::Day),
+            "week" | "w" => Ok(TimeUnit::Week),
+            "month" | "m" => Ok(TimeUnit::Month),
+            _ => Err(format!(
+                "'{text}' is not a time unit; expected day, week or month"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_lengths() {
+        assert_eq!(TimeUnit::Week.from_days(272), 272.0 / 7.0);
+        assert_eq!(TimeUnit::Day.from_days(-3), -3.0);
+        assert_eq!(TimeUnit::Month.days(), 30.4375);
+        assert_eq!(TimeUnit::Month.from_days(365 * 4 + 1), 48.0);
+    }
+
+    #[test]
+    fn unit_names_parse() {
+        assert_eq!("weeks".parse(), Ok(TimeUnit::Week));
+        assert_eq!("Day".parse(), Ok(TimeUnit::Day));
+        assert_eq!("month".parse(), Ok(TimeUnit::Month));
+        assert!("fortnight".parse::<TimeUnit>().is_err());
+    }
+}
