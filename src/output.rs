@@ -28,10 +28,7 @@ where
 /// `dir/.name.clv-tmp-PID`: hidden, beside the target (so the rename stays on one file system), unique per
 /// process.
 fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     path.with_file_name(format!(".{name}.clv-tmp-{}", std::process::id()))
 }
 
@@ -52,11 +49,7 @@ mod tests {
         });
         assert!(failed.is_err());
         assert_eq!(fs::read(&target).unwrap(), b"old");
-        assert_eq!(
-            fs::read_dir(&dir).unwrap().count(),
-            1,
-            "the temporary file is removed"
-        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
         fs::remove_dir_all(&dir).unwrap();
     }
 }

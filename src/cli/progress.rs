@@ -15,11 +15,7 @@ pub struct ProgressLine {
 impl ProgressLine {
     /// A progress line for `label`; silent when `quiet` or when standard error is not a terminal.
     pub fn new(label: &'static str, quiet: bool) -> ProgressLine {
-        ProgressLine {
-            label,
-            enabled: !quiet && std::io::stderr().is_terminal(),
-            last: Mutex::new(None),
-        }
+        ProgressLine { label, enabled: !quiet && std::io::stderr().is_terminal(), last: Mutex::new(None) }
     }
 
     /// Shows the progress if enough time has passed since the last update.

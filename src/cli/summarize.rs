@@ -4,8 +4,8 @@ use super::progress::ProgressLine;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use clv::data::{
-    ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator,
-    SummarizeOptions, SummaryTable, TimeUnit, summarize,
+    ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
+    SummaryTable, TimeUnit, summarize,
 };
 use clv::output::write_atomically;
 use std::io::Write;
@@ -44,12 +44,7 @@ pub struct SummarizeArgs {
     #[arg(long, value_name = "COL")]
     amount: Option<ColumnRef>,
     /// Field delimiter: one character, or `tab`.
-    #[arg(
-        long,
-        value_name = "C",
-        default_value = ",",
-        conflicts_with = "whitespace"
-    )]
+    #[arg(long, value_name = "C", default_value = ",", conflicts_with = "whitespace")]
     delimiter: String,
     /// Fields are separated by runs of spaces or tabs (CDNOW's files).
     #[arg(long)]
@@ -88,9 +83,7 @@ enum NegativePolicy {
 }
 
 fn parse_day(text: &str) -> Result<Day, String> {
-    DateFormat::Auto
-        .parse(text.trim().as_bytes())
-        .ok_or_else(|| format!("'{text}' is not a date; expected YYYY-MM-DD"))
+    DateFormat::Auto.parse(text.trim().as_bytes()).ok_or_else(|| format!("'{text}' is not a date; expected YYYY-MM-DD"))
 }
 
 fn separator(args: &SummarizeArgs) -> Result<Separator> {
@@ -128,11 +121,7 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
         },
         skip_bad_rows: args.skip_bad_rows,
     };
-    let input = if args.file.as_os_str() == "-" {
-        Input::Stdin
-    } else {
-        Input::File(args.file.clone())
-    };
+    let input = if args.file.as_os_str() == "-" { Input::Stdin } else { Input::File(args.file.clone()) };
     let progress = ProgressLine::new("reading", args.quiet);
     let result = summarize(&input, &layout, &options, &|p| progress.update(p));
     progress.finish();
@@ -144,101 +133,64 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            table
-                .write_csv(&mut out)
-                .context("cannot write to standard output")?;
+            table.write_csv(&mut out).context("cannot write to standard output")?;
             out.flush().context("cannot write to standard output")?;
         }
     }
     if !args.quiet {
-        eprint!(
-            "{}",
-            describe(&input, &table, &report, args.output.as_ref())
-        );
+        eprint!("{}", describe(&input, &table, &report, args.output.as_ref()));
     }
     Ok(())
 }
 
 /// The report of a summary: where every row went, the periods and the unit.
-fn describe(
-    input: &Input,
-    table: &SummaryTable,
-    report: &IngestReport,
-    output: Option<&PathBuf>,
-) -> String {
+fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: Option<&PathBuf>) -> String {
     let mut text = format!("clv summarize: {}\n", input.name());
     let mut line = |label: &str, value: String| text.push_str(&format!("  {label:<22}{value}\n"));
     line("rows read", report.rows_read.to_string());
     line(
         "rows used",
-        format!(
-            "{} ({} merged into a same-day purchase of the same customer)",
-            report.rows_used, report.rows_merged
-        ),
+        format!("{} ({} merged into a same-day purchase of the same customer)", report.rows_used, report.rows_merged),
     );
     if report.later_customers > 0 {
         line(
             "rows left out",
             format!(
-                "{} of {} customers whose first purchase is after the calibration end",
-                report.rows_of_later_customers, report.later_customers
+                "{} (of {} customer{} whose first purchase is after the calibration end)",
+                report.rows_of_later_customers,
+                report.later_customers,
+                if report.later_customers == 1 { "" } else { "s" }
             ),
         );
     }
     if report.rows_after_observation_end > 0 {
-        line(
-            "rows left out",
-            format!(
-                "{} dated after the observation end",
-                report.rows_after_observation_end
-            ),
-        );
+        line("rows left out", format!("{} dated after the observation end", report.rows_after_observation_end));
     }
     for (kind, tally) in &report.rows_skipped {
         line(
             "rows skipped",
-            format!(
-                "{} ({kind}; first at line {}: {})",
-                tally.count, tally.first_line, tally.first_message
-            ),
+            format!("{} ({kind}; first at line {}: {})", tally.count, tally.first_line, tally.first_message),
         );
     }
     if report.blank_lines > 0 {
         line("blank lines", report.blank_lines.to_string());
     }
     if !report.in_date_order {
-        line(
-            "order",
-            "not in date order within customers: summarised from a sorted copy".into(),
-        );
+        line("order", "not in date order within customers: summarised from a sorted copy".into());
     }
     line("customers", report.customers.to_string());
-    let cal_end = table
-        .calibration_end
-        .map(|d| d.to_string())
-        .unwrap_or_default();
+    let cal_end = table.calibration_end.map(|d| d.to_string()).unwrap_or_default();
     let first = report.first_day.map(|d| d.to_string()).unwrap_or_default();
     line("calibration", format!("{first} to {cal_end}"));
     if let (Some(h), Some(end)) = (&table.holdout, table.observation_end) {
         line(
             "holdout",
-            format!(
-                "to {end} ({} {}s; {} purchases)",
-                round(h.duration),
-                table.unit,
-                report.holdout_purchases
-            ),
+            format!("to {end} ({} {}s; {} purchases)", round(h.duration), table.unit, report.holdout_purchases),
         );
     }
-    line(
-        "unit",
-        format!("{} ({} days)", table.unit, table.unit.days()),
-    );
+    line("unit", format!("{} ({} days)", table.unit, table.unit.days()));
     if table.monetary_value.is_none() {
-        line(
-            "amounts",
-            "none (count-only log: no monetary columns)".into(),
-        );
+        line("amounts", "none (count-only log: no monetary columns)".into());
     }
     if let Some(path) = output {
         line("written to", path.display().to_string());

@@ -24,9 +24,7 @@ impl FromStr for ColumnRef {
         if text.bytes().all(|b| b.is_ascii_digit()) {
             return match text.parse::<usize>() {
                 Ok(n) if n >= 1 => Ok(ColumnRef::Number(n)),
-                _ => Err(format!(
-                    "column number '{text}' must be 1 or more (columns count from 1)"
-                )),
+                _ => Err(format!("column number '{text}' must be 1 or more (columns count from 1)")),
             };
         }
         Ok(ColumnRef::Name(text.to_owned()))
@@ -78,11 +76,7 @@ impl ColumnRef {
                         ));
                     }
                 }
-                Ok(Column {
-                    index: n - 1,
-                    name: name_of(n - 1),
-                    role,
-                })
+                Ok(Column { index: n - 1, name: name_of(n - 1), role })
             }
             ColumnRef::Name(wanted) => {
                 let Some(h) = header else {
@@ -92,16 +86,11 @@ impl ColumnRef {
                     ));
                 };
                 let exact: Vec<usize> = (0..h.len()).filter(|&i| h[i] == *wanted).collect();
-                let loose: Vec<usize> = (0..h.len())
-                    .filter(|&i| h[i].eq_ignore_ascii_case(wanted))
-                    .collect();
+                let loose: Vec<usize> = (0..h.len()).filter(|&i| h[i].eq_ignore_ascii_case(wanted)).collect();
                 let found = match (exact.as_slice(), loose.as_slice()) {
                     ([i], _) | ([], [i]) => *i,
                     ([], []) => {
-                        return Err(format!(
-                            "no column named '{wanted}' for the {role}; the header has: {}",
-                            list(h)
-                        ));
+                        return Err(format!("no column named '{wanted}' for the {role}; the header has: {}", list(h)));
                     }
                     _ => {
                         return Err(format!(
@@ -109,23 +98,14 @@ impl ColumnRef {
                         ));
                     }
                 };
-                Ok(Column {
-                    index: found,
-                    name: name_of(found),
-                    role,
-                })
+                Ok(Column { index: found, name: name_of(found), role })
             }
         }
     }
 }
 
 fn list(header: &[String]) -> String {
-    header
-        .iter()
-        .enumerate()
-        .map(|(i, name)| format!("{} '{}'", i + 1, name))
-        .collect::<Vec<_>>()
-        .join(", ")
+    header.iter().enumerate().map(|(i, name)| format!("{} '{}'", i + 1, name)).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -133,19 +113,13 @@ mod tests {
     use super::*;
 
     fn header() -> Vec<String> {
-        ["InvoiceNo", "CustomerID", "InvoiceDate"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        ["InvoiceNo", "CustomerID", "InvoiceDate"].iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
     fn numbers_and_names() {
         assert_eq!("2".parse(), Ok(ColumnRef::Number(2)));
-        assert_eq!(
-            "CustomerID".parse(),
-            Ok(ColumnRef::Name("CustomerID".into()))
-        );
+        assert_eq!("CustomerID".parse(), Ok(ColumnRef::Name("CustomerID".into())));
         assert!("0".parse::<ColumnRef>().is_err());
         assert!(" ".parse::<ColumnRef>().is_err());
     }
@@ -153,23 +127,13 @@ mod tests {
     #[test]
     fn resolution_against_a_header() {
         let h = header();
-        let c = ColumnRef::Name("customerid".into())
-            .resolve(Some(&h), "customer")
-            .unwrap();
+        let c = ColumnRef::Name("customerid".into()).resolve(Some(&h), "customer").unwrap();
         assert_eq!(c.index, 1);
         assert_eq!(c.to_string(), "column 2 'CustomerID' (customer)");
-        let err = ColumnRef::Name("date".into())
-            .resolve(Some(&h), "date")
-            .unwrap_err();
+        let err = ColumnRef::Name("date".into()).resolve(Some(&h), "date").unwrap_err();
         assert!(err.contains("3 'InvoiceDate'"), "{err}");
         assert!(ColumnRef::Number(4).resolve(Some(&h), "amount").is_err());
         assert!(ColumnRef::Name("x".into()).resolve(None, "amount").is_err());
-        assert_eq!(
-            ColumnRef::Number(5)
-                .resolve(None, "amount")
-                .unwrap()
-                .to_string(),
-            "column 5 (amount)"
-        );
+        assert_eq!(ColumnRef::Number(5).resolve(None, "amount").unwrap().to_string(), "column 5 (amount)");
     }
 }

@@ -2,6 +2,7 @@
 //! is derived. Memory is proportional to customers: an id's bytes once, a 4-byte index slot and a 48-byte state.
 
 use super::dates::Day;
+use super::money::Money;
 use hashbrown::HashTable;
 use std::cmp::Ordering;
 use std::hash::BuildHasher;
@@ -17,21 +18,15 @@ impl IdArena {
     /// Appends an id and returns its index. Fails when the ids exceed 4 GiB in total.
     pub fn push(&mut self, id: &[u8]) -> Result<u32, String> {
         self.bytes.extend_from_slice(id);
-        let end = u32::try_from(self.bytes.len())
-            .map_err(|_| "customer ids exceed 4 GiB in total".to_string())?;
-        let index = u32::try_from(self.ends.len())
-            .map_err(|_| "more than 4 billion customers".to_string())?;
+        let end = u32::try_from(self.bytes.len()).map_err(|_| "customer ids exceed 4 GiB in total".to_string())?;
+        let index = u32::try_from(self.ends.len()).map_err(|_| "more than 4 billion customers".to_string())?;
         self.ends.push(end);
         Ok(index)
     }
 
     /// The id at `index`.
     pub fn get(&self, index: usize) -> &[u8] {
-        let start = if index == 0 {
-            0
-        } else {
-            self.ends[index - 1] as usize
-        };
+        let start = if index == 0 { 0 } else { self.ends[index - 1] as usize };
         &self.bytes[start..self.ends[index] as usize]
     }
 
@@ -67,10 +62,7 @@ pub fn compare_ids(a: &[u8], b: &[u8]) -> Ordering {
             s[zeros..].to_vec()
         };
         let (x, y) = (strip(a), strip(b));
-        x.len()
-            .cmp(&y.len())
-            .then_with(|| x.cmp(&y))
-            .then_with(|| a.len().cmp(&b.len()))
+        x.len().cmp(&y.len()).then_with(|| x.cmp(&y)).then_with(|| a.len().cmp(&b.len()))
     } else {
         a.cmp(b)
     }
@@ -106,8 +98,7 @@ impl CustomerIndex {
         }
         let index = self.ids.push(id)?;
         let (ids, hasher) = (&self.ids, &self.hasher);
-        self.table
-            .insert_unique(hash, index, |&i| hasher.hash_one(ids.get(i as usize)));
+        self.table.insert_unique(hash, index, |&i| hasher.hash_one(ids.get(i as usize)));
         Ok((index, true))
     }
 
@@ -167,16 +158,16 @@ pub struct CustomerState {
     /// Distinct purchase days in the holdout period.
     pub holdout_days: u32,
     /// Amount spent on the first purchase day.
-    pub first_amount: f64,
+    pub first_amount: Money,
     /// Amount spent on repeat purchase days in calibration (the first day excluded).
-    pub repeat_amount: f64,
+    pub repeat_amount: Money,
     /// Amount spent in the holdout period.
-    pub holdout_amount: f64,
+    pub holdout_amount: Money,
 }
 
 impl CustomerState {
     /// The state after a customer's first purchase.
-    pub fn open(day: Day, amount: f64, period: Period) -> CustomerState {
+    pub fn open(day: Day, amount: Money, period: Period) -> CustomerState {
         let calibration = period == Period::Calibration;
         CustomerState {
             first: day,
@@ -185,13 +176,13 @@ impl CustomerState {
             calibration_days: u32::from(calibration),
             holdout_days: u32::from(!calibration),
             first_amount: amount,
-            repeat_amount: 0.0,
-            holdout_amount: 0.0,
+            repeat_amount: Money(0),
+            holdout_amount: Money(0),
         }
     }
 
     /// Adds a purchase on `day` (not earlier than the last one) in `period`.
-    pub fn add(&mut self, day: Day, amount: f64, period: Period) -> Added {
+    pub fn add(&mut self, day: Day, amount: Money, period: Period) -> Added {
         let added = match day.cmp(&self.last) {
             Ordering::Less => return Added::OutOfOrder,
             Ordering::Equal => Added::Merged,
@@ -223,17 +214,17 @@ mod tests {
     #[test]
     fn same_day_purchases_merge_and_the_first_day_is_not_a_repeat() {
         let d = |n| Day(n);
-        let mut s = CustomerState::open(d(10), 5.0, Period::Calibration);
-        assert_eq!(s.add(d(10), 3.0, Period::Calibration), Added::Merged);
-        assert_eq!(s.add(d(12), 4.0, Period::Calibration), Added::NewDay);
-        assert_eq!(s.add(d(12), 1.0, Period::Calibration), Added::Merged);
-        assert_eq!(s.add(d(20), 7.0, Period::Holdout), Added::NewDay);
-        assert_eq!(s.add(d(19), 7.0, Period::Holdout), Added::OutOfOrder);
-        assert_eq!(s.first_amount, 8.0);
-        assert_eq!(s.repeat_amount, 5.0);
+        let mut s = CustomerState::open(d(10), Money(5), Period::Calibration);
+        assert_eq!(s.add(d(10), Money(3), Period::Calibration), Added::Merged);
+        assert_eq!(s.add(d(12), Money(4), Period::Calibration), Added::NewDay);
+        assert_eq!(s.add(d(12), Money(1), Period::Calibration), Added::Merged);
+        assert_eq!(s.add(d(20), Money(7), Period::Holdout), Added::NewDay);
+        assert_eq!(s.add(d(19), Money(7), Period::Holdout), Added::OutOfOrder);
+        assert_eq!(s.first_amount, Money(8));
+        assert_eq!(s.repeat_amount, Money(5));
         assert_eq!((s.calibration_days, s.holdout_days), (2, 1));
         assert_eq!((s.last_calibration, s.last), (d(12), d(20)));
-        assert_eq!(s.holdout_amount, 7.0);
+        assert_eq!(s.holdout_amount, Money(7));
     }
 
     #[test]
@@ -248,12 +239,7 @@ mod tests {
     fn index_assigns_dense_indices_in_order_of_appearance() {
         let mut index = CustomerIndex::default();
         let h = |index: &CustomerIndex, id: &[u8]| CustomerIndex::hash_id(index.hasher(), id);
-        for (id, want) in [
-            (&b"b"[..], (0, true)),
-            (b"a", (1, true)),
-            (b"b", (0, false)),
-            (b"", (2, true)),
-        ] {
+        for (id, want) in [(&b"b"[..], (0, true)), (b"a", (1, true)), (b"b", (0, false)), (b"", (2, true))] {
             let hash = h(&index, id);
             assert_eq!(index.find_or_insert(id, hash).unwrap(), want);
         }

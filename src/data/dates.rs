@@ -89,19 +89,14 @@ impl DateFormat {
         let items: Vec<chrono::format::Item<'static>> = chrono::format::StrftimeItems::new(pattern)
             .parse_to_owned()
             .map_err(|_| format!("'{pattern}' is not a valid strftime date format"))?;
-        let format = DateFormat::Strftime {
-            pattern: pattern.to_owned(),
-            items,
-        };
+        let format = DateFormat::Strftime { pattern: pattern.to_owned(), items };
         // A pattern must at least name a full date: try it on a date it should print.
         let probe = chrono::NaiveDate::from_ymd_opt(2001, 2, 3)
             .and_then(|d| d.and_hms_opt(4, 5, 6))
             .map(|dt| dt.format(pattern).to_string());
         match probe {
             Some(text) if format.parse(text.as_bytes()).is_some() => Ok(format),
-            _ => Err(format!(
-                "the date format '{pattern}' does not name a full date (year, month and day)"
-            )),
+            _ => Err(format!("the date format '{pattern}' does not name a full date (year, month and day)")),
         }
     }
 
@@ -123,10 +118,7 @@ impl DateFormat {
     /// What the format expects, for error messages.
     pub fn describe(&self) -> String {
         match self {
-            DateFormat::Auto => {
-                "a date as YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or YYYYMMDD (or give --date-format)"
-                    .into()
-            }
+            DateFormat::Auto => "a date as YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or YYYYMMDD (or give --date-format)".into(),
             DateFormat::Strftime { pattern, .. } => format!("a date in the format '{pattern}'"),
         }
     }
@@ -152,17 +144,9 @@ fn parse_auto(text: &[u8]) -> Option<Day> {
     if text.len() < 10 || text[4] != b'-' || text[7] != b'-' {
         return None;
     }
-    let day = Day::from_ymd(
-        digits(&text[0..4])? as i32,
-        digits(&text[5..7])?,
-        digits(&text[8..10])?,
-    )?;
+    let day = Day::from_ymd(digits(&text[0..4])? as i32, digits(&text[5..7])?, digits(&text[8..10])?)?;
     let rest = &text[10..];
-    if rest.is_empty() || (matches!(rest[0], b' ' | b'T') && valid_time_of_day(&rest[1..])) {
-        Some(day)
-    } else {
-        None
-    }
+    if rest.is_empty() || (matches!(rest[0], b' ' | b'T') && valid_time_of_day(&rest[1..])) { Some(day) } else { None }
 }
 
 /// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`, optionally followed by `Z` or a `+hh:mm` / `-hh:mm` offset.
@@ -193,9 +177,7 @@ fn valid_time_of_day(text: &[u8]) -> bool {
     }
     match rest {
         [] | [b'Z'] => true,
-        [b'+' | b'-', zone @ ..] => {
-            zone.len() == 5 && clock(zone) || zone.len() == 4 && digits(zone).is_some()
-        }
+        [b'+' | b'-', zone @ ..] => zone.len() == 5 && clock(zone) || zone.len() == 4 && digits(zone).is_some(),
         _ => false,
     }
 }
@@ -208,22 +190,13 @@ mod tests {
     fn day_numbers_round_trip_and_match_known_dates() {
         assert_eq!(Day::from_ymd(1970, 1, 1), Some(Day(0)));
         assert_eq!(Day::from_ymd(1997, 1, 1), Some(Day(9862)));
-        assert_eq!(
-            Day::from_ymd(2000, 3, 1).unwrap().0 - Day::from_ymd(2000, 2, 28).unwrap().0,
-            2
-        );
-        assert_eq!(
-            Day::from_ymd(1900, 3, 1).unwrap().0 - Day::from_ymd(1900, 2, 28).unwrap().0,
-            1
-        );
+        assert_eq!(Day::from_ymd(2000, 3, 1).unwrap().0 - Day::from_ymd(2000, 2, 28).unwrap().0, 2);
+        assert_eq!(Day::from_ymd(1900, 3, 1).unwrap().0 - Day::from_ymd(1900, 2, 28).unwrap().0, 1);
         for n in (-800_000..800_000).step_by(997) {
             let (y, m, d) = Day(n).to_ymd();
             assert_eq!(Day::from_ymd(y, m, d), Some(Day(n)));
         }
-        assert_eq!(
-            Day::from_ymd(1997, 9, 30).unwrap().to_string(),
-            "1997-09-30"
-        );
+        assert_eq!(Day::from_ymd(1997, 9, 30).unwrap().to_string(), "1997-09-30");
     }
 
     #[test]
@@ -236,10 +209,7 @@ mod tests {
     #[test]
     fn impossible_dates_are_refused() {
         assert_eq!(Day::from_ymd(1997, 2, 29), None);
-        assert_eq!(
-            Day::from_ymd(1996, 2, 29).map(|d| d.to_string()),
-            Some("1996-02-29".into())
-        );
+        assert_eq!(Day::from_ymd(1996, 2, 29).map(|d| d.to_string()), Some("1996-02-29".into()));
         assert_eq!(Day::from_ymd(1997, 13, 1), None);
         assert_eq!(Day::from_ymd(1997, 4, 31), None);
         assert_eq!(Day::from_ymd(1997, 4, 0), None);

@@ -48,10 +48,7 @@ impl RowProblem {
     pub fn describe(&self) -> String {
         match self {
             RowProblem::MissingField { fields } => {
-                format!(
-                    "missing: the row has only {fields} field{}",
-                    if *fields == 1 { "" } else { "s" }
-                )
+                format!("missing: the row has only {fields} field{}", if *fields == 1 { "" } else { "s" })
             }
             RowProblem::BadDate { text, expected } => format!("'{text}' is not {expected}"),
             RowProblem::BadAmount { text } => {

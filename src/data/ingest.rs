@@ -10,6 +10,7 @@ use super::columns::{Column, ColumnRef};
 use super::customers::{Added, CustomerIndex, CustomerState, IdArena, Period, compare_ids};
 use super::dates::{DateFormat, Day};
 use super::error::DataError;
+use super::money::Money;
 use super::parse::{NegativeAmounts, ParsedBlock, RowSpec, SkipTally, parse_block};
 use super::records::{Fields, Separator};
 use super::summary::{Holdout, SummaryTable};
@@ -47,10 +48,7 @@ impl Input {
     fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>), DataError> {
         match self {
             Input::File(path) => {
-                let io = |source| DataError::Io {
-                    path: self.name(),
-                    source,
-                };
+                let io = |source| DataError::Io { path: self.name(), source };
                 let file = File::open(path).map_err(io)?;
                 let size = file.metadata().map_err(io)?.len();
                 Ok((Box::new(file), Some(size)))
@@ -148,9 +146,7 @@ pub fn summarize(
 ) -> Result<(SummaryTable, IngestReport), DataError> {
     if let (Some(c), Some(o)) = (options.calibration_end, options.observation_end) {
         if c > o {
-            return Err(DataError::Options(format!(
-                "the calibration end {c} is after the observation end {o}"
-            )));
+            return Err(DataError::Options(format!("the calibration end {c} is after the observation end {o}")));
         }
     }
     let aggregate = match read_log(input, layout, options, false, progress)? {
@@ -192,34 +188,22 @@ fn read_log(
         let (sender, blocks) = mpsc::sync_channel::<io::Result<Vec<u8>>>(BLOCKS_PER_BATCH);
         let separator = layout.separator;
         scope.spawn(move || read_blocks(reader, separator, sender));
-        let io_error = |source| DataError::Io {
-            path: name.clone(),
-            source,
-        };
+        let io_error = |source| DataError::Io { path: name.clone(), source };
 
         let mut first = match blocks.recv() {
             Ok(block) => block.map_err(io_error)?,
             Err(_) => Vec::new(),
         };
-        let bom = if first.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
+        let bom = if first.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let (header, header_end, header_lines) = read_header(&first[bom..], layout, &name)?;
         first.drain(..bom + header_end);
-        let mut aggregate =
-            Aggregate::new(options.calibration_end, collect, layout.amount.is_some());
+        let mut aggregate = Aggregate::new(options.calibration_end, collect, layout.amount.is_some());
         let hasher = aggregate.index.hasher().clone();
         let spec = RowSpec {
             separator: layout.separator,
             customer: resolve(&layout.customer, header.as_deref(), "customer", &name)?,
             date: resolve(&layout.date, header.as_deref(), "date", &name)?,
-            amount: layout
-                .amount
-                .as_ref()
-                .map(|a| resolve(a, header.as_deref(), "amount", &name))
-                .transpose()?,
+            amount: layout.amount.as_ref().map(|a| resolve(a, header.as_deref(), "amount", &name)).transpose()?,
             date_format: &layout.date_format,
             observation_end: options.observation_end,
             negative: options.negative,
@@ -242,12 +226,7 @@ fn read_log(
                 break;
             }
             let (parsed, absorbed) = rayon::join(
-                || {
-                    batch
-                        .par_iter()
-                        .map(|text| (parse_block(text, &spec), text.len()))
-                        .collect::<Vec<_>>()
-                },
+                || batch.par_iter().map(|text| (parse_block(text, &spec), text.len())).collect::<Vec<_>>(),
                 || aggregate.absorb_all(std::mem::take(&mut pending), &mut next_line, &name),
             );
             if let Some(out_of_order) = absorbed? {
@@ -257,50 +236,25 @@ fn read_log(
                 bytes_done += len as u64;
                 pending.push(block);
             }
-            progress(Progress {
-                bytes: bytes_done,
-                total,
-            });
+            progress(Progress { bytes: bytes_done, total });
             batch.clear();
         }
-        if aggregate.report.rows_read == 0 && aggregate.report.blank_lines == 0 && header.is_none()
-        {
-            return Err(DataError::Empty {
-                path: name.clone(),
-                what: "the file is empty",
-            });
+        if aggregate.report.rows_read == 0 && aggregate.report.blank_lines == 0 && header.is_none() {
+            return Err(DataError::Empty { path: name.clone(), what: "the file is empty" });
         }
         if aggregate.report.rows_read == 0 {
-            return Err(DataError::Empty {
-                path: name.clone(),
-                what: "the file has no purchase rows",
-            });
+            return Err(DataError::Empty { path: name.clone(), what: "the file has no purchase rows" });
         }
         Ok(Pass::Done(aggregate))
     })
 }
 
-fn resolve(
-    column: &ColumnRef,
-    header: Option<&[String]>,
-    role: &'static str,
-    name: &str,
-) -> Result<Column, DataError> {
-    column
-        .resolve(header, role)
-        .map_err(|message| DataError::Header {
-            path: name.to_owned(),
-            line: 1,
-            message,
-        })
+fn resolve(column: &ColumnRef, header: Option<&[String]>, role: &'static str, name: &str) -> Result<Column, DataError> {
+    column.resolve(header, role).map_err(|message| DataError::Header { path: name.to_owned(), line: 1, message })
 }
 
 /// Splits the header off the first block: its names, the byte where data starts and the lines it took.
-fn read_header(
-    first: &[u8],
-    layout: &LogLayout,
-    name: &str,
-) -> Result<(Option<Vec<String>>, usize, u64), DataError> {
+fn read_header(first: &[u8], layout: &LogLayout, name: &str) -> Result<(Option<Vec<String>>, usize, u64), DataError> {
     if !layout.has_header {
         return Ok((None, 0, 0));
     }
@@ -310,23 +264,16 @@ fn read_header(
     while let Some(extent) = layout.separator.next_record(first, &mut pos, &mut fields) {
         lines += u64::from(extent.line_breaks);
         if !fields.is_blank(first) {
-            let names = (0..fields.len())
-                .map(|i| String::from_utf8_lossy(fields.get(first, i).unwrap_or(b"")).into_owned());
+            let names =
+                (0..fields.len()).map(|i| String::from_utf8_lossy(fields.get(first, i).unwrap_or(b"")).into_owned());
             return Ok((Some(names.collect()), pos, lines));
         }
     }
-    Err(DataError::Empty {
-        path: name.to_owned(),
-        what: "the file is empty",
-    })
+    Err(DataError::Empty { path: name.to_owned(), what: "the file is empty" })
 }
 
 /// The reading thread: blocks that end on a record boundary.
-fn read_blocks(
-    mut reader: Box<dyn Read + Send>,
-    separator: Separator,
-    sender: mpsc::SyncSender<io::Result<Vec<u8>>>,
-) {
+fn read_blocks(mut reader: Box<dyn Read + Send>, separator: Separator, sender: mpsc::SyncSender<io::Result<Vec<u8>>>) {
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut block = std::mem::take(&mut carry);
@@ -374,7 +321,7 @@ struct Aggregate {
     /// Rows per customer (kept beside the states).
     rows: Vec<u32>,
     /// Every kept row (customer, day, amount) when the log is not in date order within customers.
-    collected: Option<Vec<(u32, Day, f64)>>,
+    collected: Option<Vec<(u32, Day, Money)>>,
     calibration_end: Option<Day>,
     has_amounts: bool,
     report: IngestReport,
@@ -389,10 +336,7 @@ impl Aggregate {
             collected: collect.then(Vec::new),
             calibration_end,
             has_amounts,
-            report: IngestReport {
-                in_date_order: !collect,
-                ..IngestReport::default()
-            },
+            report: IngestReport { in_date_order: !collect, ..IngestReport::default() },
         }
     }
 
@@ -420,33 +364,22 @@ impl Aggregate {
         Ok(None)
     }
 
-    fn absorb(
-        &mut self,
-        block: &ParsedBlock,
-        base: u64,
-        name: &str,
-    ) -> Result<Option<Pass>, DataError> {
+    fn absorb(&mut self, block: &ParsedBlock, base: u64, name: &str) -> Result<Option<Pass>, DataError> {
         let report = &mut self.report;
         report.rows_read += block.rows_read;
         report.blank_lines += block.blank_lines;
         report.rows_after_observation_end += block.after_observation_end;
         for (kind, tally) in &block.skipped {
-            let entry = report
-                .rows_skipped
-                .entry(kind)
-                .or_insert_with(|| SkipTally {
-                    first_line: base + tally.first_line,
-                    count: 0,
-                    first_message: tally.first_message.clone(),
-                });
+            let entry = report.rows_skipped.entry(kind).or_insert_with(|| SkipTally {
+                first_line: base + tally.first_line,
+                count: 0,
+                first_message: tally.first_message.clone(),
+            });
             entry.count += tally.count;
         }
         for row in &block.rows {
             let id = &block.ids[row.id_start as usize..row.id_end as usize];
-            let (customer, new) = self
-                .index
-                .find_or_insert(id, row.hash)
-                .map_err(DataError::Options)?;
+            let (customer, new) = self.index.find_or_insert(id, row.hash).map_err(DataError::Options)?;
             let period = self.period(row.day);
             self.report.first_day = Some(self.report.first_day.map_or(row.day, |d| d.min(row.day)));
             self.report.last_day = Some(self.report.last_day.map_or(row.day, |d| d.max(row.day)));
@@ -456,18 +389,14 @@ impl Aggregate {
                 continue;
             }
             if new {
-                self.states
-                    .push(CustomerState::open(row.day, row.amount, period));
+                self.states.push(CustomerState::open(row.day, row.amount, period));
                 self.rows.push(1);
                 continue;
             }
             self.rows[c] += 1;
             if self.states[c].add(row.day, row.amount, period) == Added::OutOfOrder {
                 let line = base + u64::from(row.line_offset);
-                return Ok(Some(Pass::OutOfOrder {
-                    id: String::from_utf8_lossy(id).into_owned(),
-                    line,
-                }));
+                return Ok(Some(Pass::OutOfOrder { id: String::from_utf8_lossy(id).into_owned(), line }));
             }
         }
         if let Some(fault) = &block.fault {
@@ -482,7 +411,7 @@ impl Aggregate {
     }
 
     /// Folds collected rows (sorted by customer, then day, input order kept within a day) into states.
-    fn fold_collected(&mut self, mut collected: Vec<(u32, Day, f64)>) {
+    fn fold_collected(&mut self, mut collected: Vec<(u32, Day, Money)>) {
         collected.par_sort_by_key(|&(customer, day, _)| (customer, day));
         self.states.clear();
         self.rows = vec![0; self.index.len()];
@@ -499,42 +428,28 @@ impl Aggregate {
     }
 
     /// Derives the summary table: customers in order of first purchase (ties by id), times in `unit`.
-    fn finish(
-        mut self,
-        options: &SummarizeOptions,
-    ) -> Result<(SummaryTable, IngestReport), DataError> {
+    fn finish(mut self, options: &SummarizeOptions) -> Result<(SummaryTable, IngestReport), DataError> {
         if let Some(collected) = self.collected.take() {
             self.fold_collected(collected);
         }
-        let last_day = self
-            .report
-            .last_day
-            .expect("a log with rows has a last day");
-        let observation_end = options
-            .observation_end
-            .unwrap_or(last_day)
-            .max(options.calibration_end.unwrap_or(last_day));
+        let last_day = self.report.last_day.expect("a log with rows has a last day");
+        let observation_end =
+            options.observation_end.unwrap_or(last_day).max(options.calibration_end.unwrap_or(last_day));
         let calibration_end = options.calibration_end.unwrap_or(observation_end);
         let has_holdout = options.calibration_end.is_some() && observation_end > calibration_end;
         let unit = options.unit;
         let ids = self.index.into_ids();
-        let mut order: Vec<u32> = (0..self.states.len() as u32)
-            .filter(|&c| self.states[c as usize].first <= calibration_end)
-            .collect();
+        let mut order: Vec<u32> =
+            (0..self.states.len() as u32).filter(|&c| self.states[c as usize].first <= calibration_end).collect();
         order.par_sort_by(|&a, &b| {
             let (sa, sb) = (&self.states[a as usize], &self.states[b as usize]);
-            sa.first
-                .cmp(&sb.first)
-                .then_with(|| compare_ids(ids.get(a as usize), ids.get(b as usize)))
+            sa.first.cmp(&sb.first).then_with(|| compare_ids(ids.get(a as usize), ids.get(b as usize)))
         });
         let report = &mut self.report;
         report.customers = order.len() as u64;
         report.later_customers = (self.states.len() - order.len()) as u64;
         let total_rows: u64 = self.rows.iter().map(|&r| u64::from(r)).sum();
-        report.rows_used = order
-            .iter()
-            .map(|&c| u64::from(self.rows[c as usize]))
-            .sum();
+        report.rows_used = order.iter().map(|&c| u64::from(self.rows[c as usize])).sum();
         report.rows_of_later_customers = total_rows - report.rows_used;
         report.rows_merged = order
             .iter()
@@ -543,24 +458,15 @@ impl Aggregate {
                 u64::from(self.rows[c as usize] - s.calibration_days - s.holdout_days)
             })
             .sum();
-        report.holdout_purchases = order
-            .iter()
-            .map(|&c| u64::from(self.states[c as usize].holdout_days))
-            .sum();
+        report.holdout_purchases = order.iter().map(|&c| u64::from(self.states[c as usize].holdout_days)).sum();
 
         let column = |f: &dyn Fn(&CustomerState) -> f64| {
-            order
-                .iter()
-                .map(|&c| f(&self.states[c as usize]))
-                .collect::<Vec<f64>>()
+            order.iter().map(|&c| f(&self.states[c as usize])).collect::<Vec<f64>>()
         };
-        let mean = |sum: f64, n: u32| if n == 0 { 0.0 } else { sum / f64::from(n) };
         let has_amounts = self.has_amounts;
         let mut sorted_ids = IdArena::default();
         for &c in &order {
-            sorted_ids
-                .push(ids.get(c as usize))
-                .map_err(DataError::Options)?;
+            sorted_ids.push(ids.get(c as usize)).map_err(DataError::Options)?;
         }
         drop(ids);
         sorted_ids.shrink_to_fit();
@@ -569,21 +475,13 @@ impl Aggregate {
             calibration_end: Some(calibration_end),
             observation_end: Some(observation_end),
             ids: sorted_ids,
-            frequency: order
-                .iter()
-                .map(|&c| self.states[c as usize].calibration_days - 1)
-                .collect(),
+            frequency: order.iter().map(|&c| self.states[c as usize].calibration_days - 1).collect(),
             recency: column(&|s| unit.from_days(s.last_calibration.days_since(s.first))),
             age: column(&|s| unit.from_days(calibration_end.days_since(s.first))),
-            monetary_value: has_amounts
-                .then(|| column(&|s| mean(s.repeat_amount, s.calibration_days - 1))),
+            monetary_value: has_amounts.then(|| column(&|s| s.repeat_amount.mean(s.calibration_days - 1))),
             holdout: has_holdout.then(|| Holdout {
-                frequency: order
-                    .iter()
-                    .map(|&c| self.states[c as usize].holdout_days)
-                    .collect(),
-                monetary_value: has_amounts
-                    .then(|| column(&|s| mean(s.holdout_amount, s.holdout_days))),
+                frequency: order.iter().map(|&c| self.states[c as usize].holdout_days).collect(),
+                monetary_value: has_amounts.then(|| column(&|s| s.holdout_amount.mean(s.holdout_days))),
                 duration: unit.from_days(observation_end.days_since(calibration_end)),
             }),
         };

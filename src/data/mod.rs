@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dates;
 pub mod error;
 pub mod ingest;
+pub mod money;
 pub mod parse;
 pub mod records;
 pub mod summary;

@@ -5,6 +5,7 @@ use super::columns::Column;
 use super::customers::{CustomerIndex, IdHasher};
 use super::dates::{DateFormat, Day};
 use super::error::RowProblem;
+use super::money::Money;
 use super::records::{Fields, Separator};
 use std::collections::BTreeMap;
 
@@ -53,7 +54,7 @@ pub struct ParsedRow {
     /// Purchase day.
     pub day: Day,
     /// Amount (0 for count-only logs).
-    pub amount: f64,
+    pub amount: Money,
 }
 
 /// A row left out, for the report: how many of this kind and the first one.
@@ -101,10 +102,7 @@ pub struct ParsedBlock {
 
 /// Parses `text`, a whole number of records, under `spec`.
 pub fn parse_block(text: &[u8], spec: &RowSpec<'_>) -> ParsedBlock {
-    let mut block = ParsedBlock {
-        rows: Vec::with_capacity(text.len() / 24),
-        ..ParsedBlock::default()
-    };
+    let mut block = ParsedBlock { rows: Vec::with_capacity(text.len() / 24), ..ParsedBlock::default() };
     let mut fields = Fields::default();
     let mut pos = 0;
     let mut line_offset = 0u64;
@@ -131,27 +129,17 @@ pub fn parse_block(text: &[u8], spec: &RowSpec<'_>) -> ParsedBlock {
             }
             Ok(None) => block.after_observation_end += 1,
             Err((column, problem)) => {
-                let skip = spec.skip_bad_rows
-                    && !matches!(problem, RowProblem::NegativeAmount { .. })
-                    || spec.negative == NegativeAmounts::Skip
-                        && matches!(problem, RowProblem::NegativeAmount { .. });
+                let skip = spec.skip_bad_rows && !matches!(problem, RowProblem::NegativeAmount { .. })
+                    || spec.negative == NegativeAmounts::Skip && matches!(problem, RowProblem::NegativeAmount { .. });
                 if !skip {
-                    block.fault = Some(RowFault {
-                        line_offset: row_line,
-                        column: column.to_string(),
-                        problem,
-                    });
+                    block.fault = Some(RowFault { line_offset: row_line, column: column.to_string(), problem });
                     break;
                 }
-                block
-                    .skipped
-                    .entry(problem.kind())
-                    .and_modify(|t| t.count += 1)
-                    .or_insert_with(|| SkipTally {
-                        count: 1,
-                        first_line: row_line,
-                        first_message: format!("{column}: {}", problem.describe()),
-                    });
+                block.skipped.entry(problem.kind()).and_modify(|t| t.count += 1).or_insert_with(|| SkipTally {
+                    count: 1,
+                    first_line: row_line,
+                    first_message: format!("{column}: {}", problem.describe()),
+                });
             }
         }
     }
@@ -159,23 +147,14 @@ pub fn parse_block(text: &[u8], spec: &RowSpec<'_>) -> ParsedBlock {
     block
 }
 
-type Parsed<'t> = Option<(&'t [u8], Day, f64)>;
+type Parsed<'t> = Option<(&'t [u8], Day, Money)>;
 
 /// One row: `Ok(None)` when it is dated after the observation end.
-fn parse_row<'t>(
-    text: &'t [u8],
-    fields: &'t Fields,
-    spec: &RowSpec<'_>,
-) -> Result<Parsed<'t>, (Column, RowProblem)> {
+fn parse_row<'t>(text: &'t [u8], fields: &'t Fields, spec: &RowSpec<'_>) -> Result<Parsed<'t>, (Column, RowProblem)> {
     let field = |column: &Column| {
-        fields.get(text, column.index).ok_or_else(|| {
-            (
-                column.clone(),
-                RowProblem::MissingField {
-                    fields: fields.len(),
-                },
-            )
-        })
+        fields
+            .get(text, column.index)
+            .ok_or_else(|| (column.clone(), RowProblem::MissingField { fields: fields.len() }))
     };
     let id = field(&spec.customer)?;
     if id.is_empty() {
@@ -183,31 +162,17 @@ fn parse_row<'t>(
     }
     let date_text = field(&spec.date)?;
     let day = spec.date_format.parse(date_text).ok_or_else(|| {
-        let problem = RowProblem::BadDate {
-            text: lossy(date_text),
-            expected: spec.date_format.describe(),
-        };
+        let problem = RowProblem::BadDate { text: lossy(date_text), expected: spec.date_format.describe() };
         (spec.date.clone(), problem)
     })?;
     let amount = match &spec.amount {
-        None => 0.0,
+        None => Money::default(),
         Some(column) => {
             let amount_text = field(column)?;
-            let amount = parse_amount(amount_text).ok_or_else(|| {
-                (
-                    column.clone(),
-                    RowProblem::BadAmount {
-                        text: lossy(amount_text),
-                    },
-                )
-            })?;
-            if amount < 0.0 {
-                return Err((
-                    column.clone(),
-                    RowProblem::NegativeAmount {
-                        text: lossy(amount_text),
-                    },
-                ));
+            let amount = Money::parse(amount_text)
+                .ok_or_else(|| (column.clone(), RowProblem::BadAmount { text: lossy(amount_text) }))?;
+            if amount.is_negative() {
+                return Err((column.clone(), RowProblem::NegativeAmount { text: lossy(amount_text) }));
             }
             amount
         }
@@ -216,13 +181,6 @@ fn parse_row<'t>(
         return Ok(None);
     }
     Ok(Some((id, day, amount)))
-}
-
-/// A finite decimal number (`12.50`, `-3`, `1e3`); `None` for anything else (`NaN`, `inf`, `1,5`).
-fn parse_amount(text: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(text).ok()?;
-    let value: f64 = text.parse().ok()?;
-    value.is_finite().then_some(value)
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -240,21 +198,9 @@ mod tests {
     use super::*;
     use crate::data::columns::ColumnRef;
 
-    fn spec<'a>(
-        format: &'a DateFormat,
-        hasher: &'a IdHasher,
-        negative: NegativeAmounts,
-        skip: bool,
-    ) -> RowSpec<'a> {
-        let header: Vec<String> = ["id", "date", "amount"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let col = |r: &str, role| {
-            ColumnRef::Name(r.into())
-                .resolve(Some(&header), role)
-                .unwrap()
-        };
+    fn spec<'a>(format: &'a DateFormat, hasher: &'a IdHasher, negative: NegativeAmounts, skip: bool) -> RowSpec<'a> {
+        let header: Vec<String> = ["id", "date", "amount"].iter().map(|s| s.to_string()).collect();
+        let col = |r: &str, role| ColumnRef::Name(r.into()).resolve(Some(&header), role).unwrap();
         RowSpec {
             separator: Separator::Byte(b','),
             customer: col("id", "customer"),
@@ -272,46 +218,24 @@ mod tests {
     fn rows_are_parsed_and_counted() {
         let (format, hasher) = (DateFormat::Auto, IdHasher::default());
         let text = b"a,2020-01-02,10.5\n\nb,2021-01-01,3\nc,2020-02-02 10:00:00,0\n";
-        let block = parse_block(
-            text,
-            &spec(&format, &hasher, NegativeAmounts::Refuse, false),
-        );
+        let block = parse_block(text, &spec(&format, &hasher, NegativeAmounts::Refuse, false));
         assert!(block.fault.is_none());
-        assert_eq!(
-            (
-                block.rows_read,
-                block.blank_lines,
-                block.after_observation_end,
-                block.line_breaks
-            ),
-            (3, 1, 1, 4)
-        );
+        assert_eq!((block.rows_read, block.blank_lines, block.after_observation_end, block.line_breaks), (3, 1, 1, 4));
         assert_eq!(block.rows.len(), 2);
         let second = block.rows[1];
-        assert_eq!(
-            &block.ids[second.id_start as usize..second.id_end as usize],
-            b"c"
-        );
-        assert_eq!(
-            (second.line_offset, second.day, second.amount),
-            (3, Day::from_ymd(2020, 2, 2).unwrap(), 0.0)
-        );
+        assert_eq!(&block.ids[second.id_start as usize..second.id_end as usize], b"c");
+        assert_eq!((second.line_offset, second.day, second.amount), (3, Day::from_ymd(2020, 2, 2).unwrap(), Money(0)));
     }
 
     #[test]
     fn the_first_bad_row_stops_parsing_with_its_line_and_column() {
         let (format, hasher) = (DateFormat::Auto, IdHasher::default());
         let text = b"a,2020-01-02,10.5\na,2020-13-02,1\nb,2020-01-02,x\n";
-        let block = parse_block(
-            text,
-            &spec(&format, &hasher, NegativeAmounts::Refuse, false),
-        );
+        let block = parse_block(text, &spec(&format, &hasher, NegativeAmounts::Refuse, false));
         let fault = block.fault.unwrap();
         assert_eq!(fault.line_offset, 1);
         assert_eq!(fault.column, "column 2 'date' (date)");
-        assert!(
-            matches!(fault.problem, RowProblem::BadDate { ref text, .. } if text == "2020-13-02")
-        );
+        assert!(matches!(fault.problem, RowProblem::BadDate { ref text, .. } if text == "2020-13-02"));
     }
 
     #[test]
@@ -334,9 +258,6 @@ mod tests {
         let (format, hasher) = (DateFormat::Auto, IdHasher::default());
         let text = b"a,2020-01-02,-1.5\n";
         let block = parse_block(text, &spec(&format, &hasher, NegativeAmounts::Refuse, true));
-        assert!(matches!(
-            block.fault.unwrap().problem,
-            RowProblem::NegativeAmount { .. }
-        ));
+        assert!(matches!(block.fault.unwrap().problem, RowProblem::NegativeAmount { .. }));
     }
 }

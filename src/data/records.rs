@@ -49,8 +49,7 @@ impl Fields {
 
     /// True when the record is a blank line (nothing but blanks).
     pub fn is_blank(&self, input: &[u8]) -> bool {
-        self.spans.is_empty()
-            || (self.spans.len() == 1 && self.get(input, 0).is_some_and(<[u8]>::is_empty))
+        self.spans.is_empty() || (self.spans.len() == 1 && self.get(input, 0).is_some_and(<[u8]>::is_empty))
     }
 }
 
@@ -75,12 +74,7 @@ fn trim(input: &[u8], mut start: usize, mut end: usize) -> (usize, usize) {
 impl Separator {
     /// Splits the record starting at `*pos` of `input` into `fields` and moves `*pos` past it.
     /// Returns `None` at the end of the input. A quote left open at the end of the input closes there.
-    pub fn next_record(
-        self,
-        input: &[u8],
-        pos: &mut usize,
-        fields: &mut Fields,
-    ) -> Option<RecordExtent> {
+    pub fn next_record(self, input: &[u8], pos: &mut usize, fields: &mut Fields) -> Option<RecordExtent> {
         if *pos >= input.len() {
             return None;
         }
@@ -136,12 +130,7 @@ fn split_whitespace(input: &[u8], pos: &mut usize, fields: &mut Fields) -> Recor
     }
 }
 
-fn split_delimited(
-    input: &[u8],
-    pos: &mut usize,
-    fields: &mut Fields,
-    delimiter: u8,
-) -> RecordExtent {
+fn split_delimited(input: &[u8], pos: &mut usize, fields: &mut Fields, delimiter: u8) -> RecordExtent {
     let n = input.len();
     let mut i = *pos;
     let mut line_breaks = 0;
@@ -174,9 +163,7 @@ fn split_delimited(
         }
         if input[i] == b'\n' {
             *pos = i + 1;
-            return RecordExtent {
-                line_breaks: line_breaks + 1,
-            };
+            return RecordExtent { line_breaks: line_breaks + 1 };
         }
         i += 1; // the delimiter
     }
@@ -227,9 +214,8 @@ mod tests {
         let mut fields = Fields::default();
         let mut out = Vec::new();
         while let Some(extent) = sep.next_record(bytes, &mut pos, &mut fields) {
-            let row = (0..fields.len())
-                .map(|i| String::from_utf8(fields.get(bytes, i).unwrap().to_vec()).unwrap())
-                .collect();
+            let row =
+                (0..fields.len()).map(|i| String::from_utf8(fields.get(bytes, i).unwrap().to_vec()).unwrap()).collect();
             out.push((row, extent.line_breaks));
         }
         out
@@ -241,19 +227,11 @@ mod tests {
 
     #[test]
     fn whitespace_runs_as_in_cdnow() {
-        let rows = split_all(
-            Separator::Whitespace,
-            " 00004 0001 19970101  2   29.33\r\n\n 00021\t0002 19970101 3 63.34",
-        );
-        assert_eq!(
-            rows[0],
-            (strings(&["00004", "0001", "19970101", "2", "29.33"]), 1)
-        );
+        let rows =
+            split_all(Separator::Whitespace, " 00004 0001 19970101  2   29.33\r\n\n 00021\t0002 19970101 3 63.34");
+        assert_eq!(rows[0], (strings(&["00004", "0001", "19970101", "2", "29.33"]), 1));
         assert_eq!(rows[1], (vec![], 1));
-        assert_eq!(
-            rows[2],
-            (strings(&["00021", "0002", "19970101", "3", "63.34"]), 0)
-        );
+        assert_eq!(rows[2], (strings(&["00021", "0002", "19970101", "3", "63.34"]), 0));
         assert_eq!(rows.len(), 3);
     }
 

@@ -8,14 +8,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// The names of the summary columns, in order, as written in CSV.
-pub const CALIBRATION_COLUMNS: [&str; 5] =
-    ["customer_id", "frequency", "recency", "T", "monetary_value"];
+pub const CALIBRATION_COLUMNS: [&str; 5] = ["customer_id", "frequency", "recency", "T", "monetary_value"];
 /// The holdout columns, written after the calibration ones when a holdout period exists.
-pub const HOLDOUT_COLUMNS: [&str; 3] = [
-    "frequency_holdout",
-    "monetary_value_holdout",
-    "duration_holdout",
-];
+pub const HOLDOUT_COLUMNS: [&str; 3] = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"];
 
 /// One customer's summary (Fader, Hardie & Lee 2005 conventions), times in the table's [`TimeUnit`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -93,18 +88,10 @@ impl SummaryTable {
     /// then the holdout columns when there is a holdout.
     pub fn csv_header(&self) -> Vec<&'static str> {
         let spend = self.monetary_value.is_some();
-        let mut header: Vec<&str> = CALIBRATION_COLUMNS
-            .iter()
-            .copied()
-            .filter(|c| spend || *c != "monetary_value")
-            .collect();
+        let mut header: Vec<&str> =
+            CALIBRATION_COLUMNS.iter().copied().filter(|c| spend || *c != "monetary_value").collect();
         if self.holdout.is_some() {
-            header.extend(
-                HOLDOUT_COLUMNS
-                    .iter()
-                    .copied()
-                    .filter(|c| spend || *c != "monetary_value_holdout"),
-            );
+            header.extend(HOLDOUT_COLUMNS.iter().copied().filter(|c| spend || *c != "monetary_value_holdout"));
         }
         header
     }
@@ -112,17 +99,14 @@ impl SummaryTable {
     /// Writes the table as CSV with a header, one row per customer. Numbers are written in the shortest form
     /// that reads back to the same f64.
     pub fn write_csv<W: Write>(&self, out: W) -> io::Result<()> {
-        let mut writer = csv::WriterBuilder::new()
-            .buffer_capacity(1 << 16)
-            .from_writer(out);
+        let mut writer = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(out);
         writer.write_record(self.csv_header())?;
         let mut text = String::new();
-        let mut field =
-            |writer: &mut csv::Writer<W>, value: &dyn std::fmt::Display| -> io::Result<()> {
-                text.clear();
-                write!(text, "{value}").expect("writing to a String cannot fail");
-                writer.write_field(&text).map_err(io::Error::from)
-            };
+        let mut field = |writer: &mut csv::Writer<W>, value: &dyn std::fmt::Display| -> io::Result<()> {
+            text.clear();
+            write!(text, "{value}").expect("writing to a String cannot fail");
+            writer.write_field(&text).map_err(io::Error::from)
+        };
         for i in 0..self.len() {
             writer.write_field(self.ids.get(i))?;
             field(&mut writer, &self.frequency[i])?;

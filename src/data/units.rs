@@ -56,9 +56,7 @@ impl FromStr for TimeUnit {
             "day" | "d" => Ok(TimeUnit::Day),
             "week" | "w" => Ok(TimeUnit::Week),
             "month" | "m" => Ok(TimeUnit::Month),
-            _ => Err(format!(
-                "'{text}' is not a time unit; expected day, week or month"
-            )),
+            _ => Err(format!("'{text}' is not a time unit; expected day, week or month")),
         }
     }
 }
