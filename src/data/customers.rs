@@ -80,6 +80,11 @@ pub struct CustomerIndex {
 }
 
 impl CustomerIndex {
+    /// An empty index hashing ids with `hasher` (shared with the parsing threads and the other shards).
+    pub fn with_hasher(hasher: IdHasher) -> CustomerIndex {
+        CustomerIndex { table: HashTable::new(), ids: IdArena::default(), hasher }
+    }
+
     /// The hash of an id under this index's hasher (computed by parsing threads ahead of the lookup).
     pub fn hash_id(hasher: &IdHasher, id: &[u8]) -> u64 {
         hasher.hash_one(id)
@@ -157,6 +162,8 @@ pub struct CustomerState {
     pub calibration_days: u32,
     /// Distinct purchase days in the holdout period.
     pub holdout_days: u32,
+    /// Rows absorbed (before same-day merging).
+    pub rows: u32,
     /// Amount spent on the first purchase day.
     pub first_amount: Money,
     /// Amount spent on repeat purchase days in calibration (the first day excluded).
@@ -175,6 +182,7 @@ impl CustomerState {
             last_calibration: day,
             calibration_days: u32::from(calibration),
             holdout_days: u32::from(!calibration),
+            rows: 1,
             first_amount: amount,
             repeat_amount: Money(0),
             holdout_amount: Money(0),
@@ -198,6 +206,7 @@ impl CustomerState {
                 Added::NewDay
             }
         };
+        self.rows += 1;
         match period {
             _ if day == self.first => self.first_amount += amount,
             Period::Calibration => self.repeat_amount += amount,

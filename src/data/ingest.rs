@@ -7,7 +7,7 @@
 //! must be in date order within customers.
 
 use super::columns::{Column, ColumnRef};
-use super::customers::{Added, CustomerIndex, CustomerState, IdArena, Period, compare_ids};
+use super::customers::{compare_ids, Added, CustomerIndex, CustomerState, IdArena, IdHasher, Period};
 use super::dates::{DateFormat, Day};
 use super::error::DataError;
 use super::money::Money;
@@ -198,7 +198,7 @@ fn read_log(
         let (header, header_end, header_lines) = read_header(&first[bom..], layout, &name)?;
         first.drain(..bom + header_end);
         let mut aggregate = Aggregate::new(options.calibration_end, collect, layout.amount.is_some());
-        let hasher = aggregate.index.hasher().clone();
+        let hasher = aggregate.hasher.clone();
         let spec = RowSpec {
             separator: layout.separator,
             customer: resolve(&layout.customer, header.as_deref(), "customer", &name)?,
@@ -314,57 +314,154 @@ fn read_blocks(mut reader: Box<dyn Read + Send>, separator: Separator, sender: m
     }
 }
 
-/// Per-customer states and the running report.
-struct Aggregate {
+/// The customers whose id hash selects one shard, absorbed by one thread: every customer lives in exactly one
+/// shard, so the shards never share state and the result does not depend on their number.
+struct Shard {
     index: CustomerIndex,
     states: Vec<CustomerState>,
-    /// Rows per customer (kept beside the states).
-    rows: Vec<u32>,
     /// Every kept row (customer, day, amount) when the log is not in date order within customers.
     collected: Option<Vec<(u32, Day, Money)>>,
+}
+
+/// Where a customer's rows went back in time: the line and the id.
+type OutOfOrder = (u64, String);
+
+impl Shard {
+    /// Absorbs this shard's rows of `blocks` (whose first lines are `bases`); stops at the first row out of date
+    /// order in streaming mode.
+    fn absorb(
+        &mut self,
+        blocks: &[(u64, ParsedBlock)],
+        shard: usize,
+        shards: usize,
+        periods: &Periods,
+    ) -> Result<Option<OutOfOrder>, String> {
+        for (base, block) in blocks {
+            for row in block.rows.iter().filter(|row| shard_of(row.hash, shards) == shard) {
+                let id = &block.ids[row.id_start as usize..row.id_end as usize];
+                let (customer, new) = self.index.find_or_insert(id, row.hash)?;
+                if let Some(collected) = &mut self.collected {
+                    collected.push((customer, row.day, row.amount));
+                } else if new {
+                    self.states.push(CustomerState::open(row.day, row.amount, periods.of(row.day)));
+                } else if self.states[customer as usize].add(row.day, row.amount, periods.of(row.day))
+                    == Added::OutOfOrder
+                {
+                    return Ok(Some((base + u64::from(row.line_offset), String::from_utf8_lossy(id).into_owned())));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Folds collected rows (sorted by customer, then day, input order kept within a day) into states.
+    fn fold_collected(&mut self, periods: &Periods) {
+        let Some(mut collected) = self.collected.take() else { return };
+        collected.par_sort_by_key(|&(customer, day, _)| (customer, day));
+        self.states.clear();
+        for &(customer, day, amount) in &collected {
+            if customer as usize == self.states.len() {
+                self.states.push(CustomerState::open(day, amount, periods.of(day)));
+            } else {
+                self.states[customer as usize].add(day, amount, periods.of(day));
+            }
+        }
+    }
+}
+
+/// Which shard a customer id hash belongs to (bits that the hash table's buckets and tags do not use).
+fn shard_of(hash: u64, shards: usize) -> usize {
+    ((hash >> 32) as usize) % shards
+}
+
+/// The calibration end, which splits purchase days into calibration and holdout.
+struct Periods {
     calibration_end: Option<Day>,
+}
+
+impl Periods {
+    fn of(&self, day: Day) -> Period {
+        match self.calibration_end {
+            Some(end) if day > end => Period::Holdout,
+            _ => Period::Calibration,
+        }
+    }
+}
+
+/// Per-customer states in shards, and the running report.
+struct Aggregate {
+    shards: Vec<Shard>,
+    hasher: IdHasher,
+    periods: Periods,
     has_amounts: bool,
     report: IngestReport,
 }
 
 impl Aggregate {
     fn new(calibration_end: Option<Day>, collect: bool, has_amounts: bool) -> Aggregate {
+        let hasher = IdHasher::default();
+        let shards = (0..rayon::current_num_threads().clamp(1, 64))
+            .map(|_| Shard {
+                index: CustomerIndex::with_hasher(hasher.clone()),
+                states: Vec::new(),
+                collected: collect.then(Vec::new),
+            })
+            .collect();
         Aggregate {
-            index: CustomerIndex::default(),
-            states: Vec::new(),
-            rows: Vec::new(),
-            collected: collect.then(Vec::new),
-            calibration_end,
+            shards,
+            hasher,
+            periods: Periods { calibration_end },
             has_amounts,
             report: IngestReport { in_date_order: !collect, ..IngestReport::default() },
         }
     }
 
-    fn period(&self, day: Day) -> Period {
-        match self.calibration_end {
-            Some(end) if day > end => Period::Holdout,
-            _ => Period::Calibration,
-        }
-    }
-
-    /// Absorbs parsed blocks in order; `next_line` is the line number where the first block starts.
+    /// Absorbs parsed blocks in input order (the shards in parallel); `next_line` is the line number where the
+    /// first block starts. Stops at the first malformed row, or reports the first row out of date order.
     fn absorb_all(
         &mut self,
         blocks: Vec<ParsedBlock>,
         next_line: &mut u64,
         name: &str,
     ) -> Result<Option<Pass>, DataError> {
+        let mut located = Vec::with_capacity(blocks.len());
         for block in blocks {
             let base = *next_line;
-            if let Some(out_of_order) = self.absorb(&block, base, name)? {
-                return Ok(Some(out_of_order));
-            }
             *next_line += block.line_breaks;
+            self.count(&block, base);
+            let fault = block.fault.clone();
+            located.push((base, block));
+            if let Some(fault) = fault {
+                return Err(DataError::Row {
+                    path: name.to_owned(),
+                    line: base + fault.line_offset,
+                    column: fault.column,
+                    problem: fault.problem,
+                });
+            }
         }
-        Ok(None)
+        let shards = self.shards.len();
+        let periods = &self.periods;
+        let found: Vec<Result<Option<OutOfOrder>, String>> = self
+            .shards
+            .par_iter_mut()
+            .enumerate()
+            .map(|(k, shard)| shard.absorb(&located, k, shards, periods))
+            .collect();
+        let mut first: Option<OutOfOrder> = None;
+        for result in found {
+            if let Some(out_of_order) = result.map_err(DataError::Options)? {
+                first = Some(match first {
+                    Some(earlier) if earlier.0 <= out_of_order.0 => earlier,
+                    _ => out_of_order,
+                });
+            }
+        }
+        Ok(first.map(|(line, id)| Pass::OutOfOrder { id, line }))
     }
 
-    fn absorb(&mut self, block: &ParsedBlock, base: u64, name: &str) -> Result<Option<Pass>, DataError> {
+    /// Adds a block's counts to the report.
+    fn count(&mut self, block: &ParsedBlock, base: u64) {
         let report = &mut self.report;
         report.rows_read += block.rows_read;
         report.blank_lines += block.blank_lines;
@@ -378,95 +475,45 @@ impl Aggregate {
             entry.count += tally.count;
         }
         for row in &block.rows {
-            let id = &block.ids[row.id_start as usize..row.id_end as usize];
-            let (customer, new) = self.index.find_or_insert(id, row.hash).map_err(DataError::Options)?;
-            let period = self.period(row.day);
-            self.report.first_day = Some(self.report.first_day.map_or(row.day, |d| d.min(row.day)));
-            self.report.last_day = Some(self.report.last_day.map_or(row.day, |d| d.max(row.day)));
-            let c = customer as usize;
-            if let Some(collected) = &mut self.collected {
-                collected.push((customer, row.day, row.amount));
-                continue;
-            }
-            if new {
-                self.states.push(CustomerState::open(row.day, row.amount, period));
-                self.rows.push(1);
-                continue;
-            }
-            self.rows[c] += 1;
-            if self.states[c].add(row.day, row.amount, period) == Added::OutOfOrder {
-                let line = base + u64::from(row.line_offset);
-                return Ok(Some(Pass::OutOfOrder { id: String::from_utf8_lossy(id).into_owned(), line }));
-            }
-        }
-        if let Some(fault) = &block.fault {
-            return Err(DataError::Row {
-                path: name.to_owned(),
-                line: base + fault.line_offset,
-                column: fault.column.clone(),
-                problem: fault.problem.clone(),
-            });
-        }
-        Ok(None)
-    }
-
-    /// Folds collected rows (sorted by customer, then day, input order kept within a day) into states.
-    fn fold_collected(&mut self, mut collected: Vec<(u32, Day, Money)>) {
-        collected.par_sort_by_key(|&(customer, day, _)| (customer, day));
-        self.states.clear();
-        self.rows = vec![0; self.index.len()];
-        for &(customer, day, amount) in &collected {
-            let period = self.period(day);
-            let c = customer as usize;
-            if c == self.states.len() {
-                self.states.push(CustomerState::open(day, amount, period));
-            } else {
-                self.states[c].add(day, amount, period);
-            }
-            self.rows[c] += 1;
+            report.first_day = Some(report.first_day.map_or(row.day, |d| d.min(row.day)));
+            report.last_day = Some(report.last_day.map_or(row.day, |d| d.max(row.day)));
         }
     }
 
     /// Derives the summary table: customers in order of first purchase (ties by id), times in `unit`.
     fn finish(mut self, options: &SummarizeOptions) -> Result<(SummaryTable, IngestReport), DataError> {
-        if let Some(collected) = self.collected.take() {
-            self.fold_collected(collected);
-        }
+        let periods = &self.periods;
+        self.shards.par_iter_mut().for_each(|shard| shard.fold_collected(periods));
         let last_day = self.report.last_day.expect("a log with rows has a last day");
         let observation_end =
             options.observation_end.unwrap_or(last_day).max(options.calibration_end.unwrap_or(last_day));
         let calibration_end = options.calibration_end.unwrap_or(observation_end);
         let has_holdout = options.calibration_end.is_some() && observation_end > calibration_end;
         let unit = options.unit;
-        let ids = self.index.into_ids();
-        let mut order: Vec<u32> =
-            (0..self.states.len() as u32).filter(|&c| self.states[c as usize].first <= calibration_end).collect();
-        order.par_sort_by(|&a, &b| {
-            let (sa, sb) = (&self.states[a as usize], &self.states[b as usize]);
-            sa.first.cmp(&sb.first).then_with(|| compare_ids(ids.get(a as usize), ids.get(b as usize)))
-        });
+        let (states, ids): (Vec<Vec<CustomerState>>, Vec<IdArena>) =
+            self.shards.into_iter().map(|shard| (shard.states, shard.index.into_ids())).unzip();
+        let state = |&(k, c): &(u32, u32)| &states[k as usize][c as usize];
+        let id = |&(k, c): &(u32, u32)| ids[k as usize].get(c as usize);
+        let all = states.iter().enumerate().flat_map(|(k, s)| (0..s.len() as u32).map(move |c| (k as u32, c)));
+        let (mut order, later): (Vec<(u32, u32)>, Vec<(u32, u32)>) =
+            all.partition(|r| state(r).first <= calibration_end);
+        order.par_sort_by(|a, b| state(a).first.cmp(&state(b).first).then_with(|| compare_ids(id(a), id(b))));
+
         let report = &mut self.report;
         report.customers = order.len() as u64;
-        report.later_customers = (self.states.len() - order.len()) as u64;
-        let total_rows: u64 = self.rows.iter().map(|&r| u64::from(r)).sum();
-        report.rows_used = order.iter().map(|&c| u64::from(self.rows[c as usize])).sum();
-        report.rows_of_later_customers = total_rows - report.rows_used;
-        report.rows_merged = order
-            .iter()
-            .map(|&c| {
-                let s = &self.states[c as usize];
-                u64::from(self.rows[c as usize] - s.calibration_days - s.holdout_days)
-            })
-            .sum();
-        report.holdout_purchases = order.iter().map(|&c| u64::from(self.states[c as usize].holdout_days)).sum();
+        report.later_customers = later.len() as u64;
+        report.rows_used = order.iter().map(|r| u64::from(state(r).rows)).sum();
+        report.rows_of_later_customers = later.iter().map(|r| u64::from(state(r).rows)).sum();
+        report.rows_merged =
+            order.iter().map(|r| u64::from(state(r).rows - state(r).calibration_days - state(r).holdout_days)).sum();
+        report.holdout_purchases = order.iter().map(|r| u64::from(state(r).holdout_days)).sum();
+        drop(later);
 
-        let column = |f: &dyn Fn(&CustomerState) -> f64| {
-            order.iter().map(|&c| f(&self.states[c as usize])).collect::<Vec<f64>>()
-        };
+        let column = |f: &dyn Fn(&CustomerState) -> f64| order.iter().map(|r| f(state(r))).collect::<Vec<f64>>();
         let has_amounts = self.has_amounts;
         let mut sorted_ids = IdArena::default();
-        for &c in &order {
-            sorted_ids.push(ids.get(c as usize)).map_err(DataError::Options)?;
+        for r in &order {
+            sorted_ids.push(id(r)).map_err(DataError::Options)?;
         }
         drop(ids);
         sorted_ids.shrink_to_fit();
@@ -475,12 +522,12 @@ impl Aggregate {
             calibration_end: Some(calibration_end),
             observation_end: Some(observation_end),
             ids: sorted_ids,
-            frequency: order.iter().map(|&c| self.states[c as usize].calibration_days - 1).collect(),
+            frequency: order.iter().map(|r| state(r).calibration_days - 1).collect(),
             recency: column(&|s| unit.from_days(s.last_calibration.days_since(s.first))),
             age: column(&|s| unit.from_days(calibration_end.days_since(s.first))),
             monetary_value: has_amounts.then(|| column(&|s| s.repeat_amount.mean(s.calibration_days - 1))),
             holdout: has_holdout.then(|| Holdout {
-                frequency: order.iter().map(|&c| self.states[c as usize].holdout_days).collect(),
+                frequency: order.iter().map(|r| state(r).holdout_days).collect(),
                 monetary_value: has_amounts.then(|| column(&|s| s.holdout_amount.mean(s.holdout_days))),
                 duration: unit.from_days(observation_end.days_since(calibration_end)),
             }),
