@@ -370,3 +370,21 @@ fn bad_options_are_explained() {
     assert!(stderr(&result).contains("/nonexistent/log.csv"), "{}", stderr(&result));
     assert_eq!(result.status.code(), Some(1));
 }
+
+#[test]
+fn the_output_does_not_depend_on_the_thread_count() {
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_clv"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["summarize", &repo("data/cdnow/CDNOW_sample.txt"), "-q"])
+            .args(CDNOW_ARGS)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let one = run("1");
+    assert!(one.len() > 100_000);
+    assert_eq!(run("2"), one);
+    assert_eq!(run("5"), one);
+}

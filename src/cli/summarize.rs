@@ -13,17 +13,19 @@ use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
-  # CDNOW sample: no header, runs of spaces, calibration to 1997-09-30, holdout to 1998-06-30
-  clv summarize data/cdnow/CDNOW_sample.txt --whitespace --no-header --customer 2 --date 3 --amount 5 \\
+  # CDNOW sample: no header, runs of spaces; calibration to 1997-09-30, holdout to 1998-06-30
+  clv summarize data/cdnow/CDNOW_sample.txt --whitespace --no-header \\
+      --customer 2 --date 3 --amount 5 \\
       --calibration-end 1997-09-30 --observation-end 1998-06-30 -o summary.csv
 
-  # A CSV export with a header, dates like 12/01/2010 08:26, returns left out and counted
-  clv summarize invoices.csv --customer CustomerID --date InvoiceDate --amount amount \\
-      --date-format '%m/%d/%Y %H:%M' --negative skip --unit day
+  # A CSV export with a header and US dates; returns left out and counted
+  clv summarize orders.csv --customer CustomerID --date OrderDate --amount Total \\
+      --date-format '%m/%d/%Y %H:%M' --negative skip --unit day -o summary.csv
 
-Conventions: purchases on the same day merge into one (amounts summed); frequency counts repeat purchase days
-in calibration; recency and T are whole days divided by the unit (week = 7 days, month = 365.25/12 days);
-monetary_value is the mean of the repeat purchases (0 when there are none).";
+Conventions: purchases on the same day merge into one (amounts summed); frequency
+counts repeat purchase days in calibration; recency and T are whole days divided by
+the unit (week = 7 days, month = 365.25/12 days); monetary_value is the mean of the
+repeat purchases (0 when there are none).";
 
 /// Arguments of `clv summarize`.
 #[derive(Args, Debug)]
@@ -188,7 +190,11 @@ fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: 
             format!("to {end} ({} {}s; {} purchases)", round(h.duration), table.unit, report.holdout_purchases),
         );
     }
-    line("unit", format!("{} ({} days)", table.unit, table.unit.days()));
+    let unit = match table.unit {
+        TimeUnit::Day => "day".to_string(),
+        other => format!("{other} ({} days)", other.days()),
+    };
+    line("unit", unit);
     if table.monetary_value.is_none() {
         line("amounts", "none (count-only log: no monetary columns)".into());
     }

@@ -7,7 +7,7 @@
 //! must be in date order within customers.
 
 use super::columns::{Column, ColumnRef};
-use super::customers::{compare_ids, Added, CustomerIndex, CustomerState, IdArena, IdHasher, Period};
+use super::customers::{Added, CustomerIndex, CustomerState, IdArena, IdHasher, Period, compare_ids};
 use super::dates::{DateFormat, Day};
 use super::error::DataError;
 use super::money::Money;
