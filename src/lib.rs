@@ -1,8 +1,11 @@
 //! clv: a probabilistic customer-lifetime-value engine.
 //!
 //! From a log of purchases (customer, date, amount) it summarises each customer (frequency, recency, age,
-//! spend; Fader, Hardie & Lee 2005 conventions), with a calibration/holdout split. The models, the valuation and
-//! the reports build on [`data::SummaryTable`].
+//! spend; Fader, Hardie & Lee 2005 conventions) with a calibration/holdout split ([`data`]), fits the
+//! "buy till you die" models by maximum likelihood ([`fit`], [`count`]) and predicts per customer.
 
+pub mod count;
 pub mod data;
+pub mod fit;
+pub mod math;
 pub mod output;

@@ -1,0 +1,236 @@
+//! The maximum-likelihood engine shared by every model: parameters on the log scale, the log-likelihood summed
+//! over distinct rows in parallel (fixed chunks added in a fixed order, so the result is bit-for-bit the same
+//! whatever the thread count), BFGS then Newton ([`crate::math::optimize`]), several starts when the first does
+//! not converge, and standard errors from the Hessian at the optimum.
+
+pub mod rows;
+
+use crate::math::linalg::inverse_spd;
+use crate::math::optimize::{minimize, Minimum, Objective, Settings};
+pub use rows::FitRows;
+use rayon::prelude::*;
+
+/// Rows per parallel chunk: the unit of work and of the fixed summation order.
+const CHUNK: usize = 4096;
+/// A log-parameter this far from the data's scale means the optimum is on the boundary (e^25 ≈ 7e10).
+const BOUNDARY_LOG: f64 = 25.0;
+
+/// A model family as the engine sees it: natural parameters (all positive) to a per-row log-likelihood and its
+/// gradient. Terms that depend on x alone are prepared once per distinct x.
+pub trait Family: Sync {
+    /// Per-distinct-x terms for one parameter vector.
+    type Cache: Sync;
+    /// The model's name in files (`bg_nbd`).
+    fn name(&self) -> &'static str;
+    /// Parameter names in order (`r, alpha, a, b`).
+    fn parameter_names(&self) -> &'static [&'static str];
+    /// A starting point for the data (natural scale).
+    fn start(&self, rows: &FitRows) -> Vec<f64>;
+    /// Prepares the per-x terms; `None` when the parameters are unusable.
+    fn prepare(&self, params: &[f64], distinct_x: &[f64]) -> Option<Self::Cache>;
+    /// ln L of row `i` of `rows`, adding ∂ ln L / ∂θ (natural parameters) into `gradient`; NaN when it cannot be
+    /// computed.
+    fn row(&self, params: &[f64], cache: &Self::Cache, rows: &FitRows, i: usize, gradient: &mut [f64]) -> f64;
+}
+
+/// Diagnostics of a fit, reported in model files and on screen.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Diagnostics {
+    /// Whether the gradient and Newton-decrement criteria were met at an interior optimum.
+    pub converged: bool,
+    /// Optimiser iterations (BFGS and Newton).
+    pub iterations: usize,
+    /// Likelihood evaluations (each a pass over the rows).
+    pub evaluations: usize,
+    /// Largest |∂ mean log-likelihood / ∂ ln θ| at the end.
+    pub gradient_max_abs: f64,
+    /// gᵀH⁻¹g at the end (mean log-likelihood, log parameters).
+    pub newton_decrement: f64,
+    /// Starting points tried.
+    pub starts: usize,
+    /// Parameters that went to the boundary (0 or infinity), with the direction.
+    pub boundary: Vec<String>,
+    /// What the optimiser said.
+    pub message: String,
+}
+
+/// A fitted model: estimates, their uncertainty, the likelihood and how the optimiser got there.
+#[derive(Clone, Debug)]
+pub struct Estimate {
+    /// Parameter names, in order.
+    pub names: Vec<&'static str>,
+    /// Estimates (natural scale).
+    pub params: Vec<f64>,
+    /// Standard errors from the observed information (NaN where unavailable).
+    pub standard_errors: Vec<f64>,
+    /// Covariance of the estimates (natural scale, row-major), when the Hessian is positive definite.
+    pub covariance: Option<Vec<f64>>,
+    /// The full log-likelihood (sum over customers).
+    pub log_likelihood: f64,
+    /// Customers fitted on.
+    pub customers: usize,
+    /// Distinct rows.
+    pub distinct_rows: usize,
+    /// How the optimiser fared.
+    pub diagnostics: Diagnostics,
+}
+
+/// The negative mean log-likelihood as a function of log-parameters.
+struct MeanNegLogLik<'a, F: Family> {
+    family: &'a F,
+    rows: &'a FitRows,
+    total_weight: f64,
+}
+
+impl<F: Family> MeanNegLogLik<'_, F> {
+    /// Σ w ln L and Σ w ∂lnL/∂θ at natural parameters; chunks summed in order.
+    fn sums(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let n = params.len();
+        let cache = self.family.prepare(params, &self.rows.distinct_x)?;
+        let rows = self.rows;
+        let chunks: Vec<(f64, Vec<f64>)> = (0..rows.len().div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let mut value = 0.0;
+                let mut gradient = vec![0.0; n];
+                let mut row_gradient = vec![0.0; n];
+                for i in c * CHUNK..((c + 1) * CHUNK).min(rows.len()) {
+                    row_gradient.iter_mut().for_each(|g| *g = 0.0);
+                    let w = rows.weight[i];
+                    value += w * self.family.row(params, &cache, rows, i, &mut row_gradient);
+                    for (g, rg) in gradient.iter_mut().zip(&row_gradient) {
+                        *g += w * rg;
+                    }
+                }
+                (value, gradient)
+            })
+            .collect();
+        let mut value = 0.0;
+        let mut gradient = vec![0.0; n];
+        for (v, g) in chunks {
+            value += v;
+            gradient.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
+        }
+        (value.is_finite() && gradient.iter().all(|g| g.is_finite())).then_some((value, gradient))
+    }
+}
+
+impl<F: Family> Objective for MeanNegLogLik<'_, F> {
+    fn dim(&self) -> usize {
+        self.family.parameter_names().len()
+    }
+
+    fn evaluate(&self, log_params: &[f64], gradient: &mut [f64]) -> Option<f64> {
+        let params: Vec<f64> = log_params.iter().map(|v| v.exp()).collect();
+        if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+            return None;
+        }
+        let (value, g) = self.sums(&params)?;
+        for j in 0..params.len() {
+            gradient[j] = -params[j] * g[j] / self.total_weight;
+        }
+        Some(-value / self.total_weight)
+    }
+}
+
+/// The full log-likelihood Σ w ln L at natural parameters (NaN when it cannot be computed).
+pub fn log_likelihood<F: Family>(family: &F, rows: &FitRows, params: &[f64]) -> f64 {
+    let objective = MeanNegLogLik { family, rows, total_weight: 1.0 };
+    objective.sums(params).map_or(f64::NAN, |(v, _)| v)
+}
+
+/// Fits `family` to `rows` by maximum likelihood, from `warm_start` (natural scale) when given, else from the
+/// family's start; more starts are tried when one does not converge.
+pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) -> Estimate {
+    let total_weight: f64 = rows.weight.iter().sum();
+    let objective = MeanNegLogLik { family, rows, total_weight };
+    let settings = Settings::default();
+    let base = warm_start.map_or_else(|| family.start(rows), <[f64]>::to_vec);
+    let log_base: Vec<f64> = base.iter().map(|p| p.ln()).collect();
+    // A cheap warm start on a systematic subsample when the data are large.
+    let first = if rows.len() > 40_000 && warm_start.is_none() {
+        let sample = rows.subsample(rows.len() / 20_000);
+        let sample_weight: f64 = sample.weight.iter().sum();
+        let rough = minimize(&MeanNegLogLik { family, rows: &sample, total_weight: sample_weight }, &log_base, &settings);
+        if rough.value.is_finite() { rough.x } else { log_base.clone() }
+    } else {
+        log_base.clone()
+    };
+    let mut starts = vec![first];
+    for factor in [0.1f64, 10.0, 0.01, 100.0] {
+        starts.push(log_base.iter().enumerate().map(|(j, v)| if j % 2 == 0 { v + factor.ln() } else { v - factor.ln() }).collect());
+    }
+    let mut best: Option<Minimum> = None;
+    let mut tried = 0;
+    for start in &starts {
+        tried += 1;
+        let result = minimize(&objective, start, &settings);
+        let better = match &best {
+            None => true,
+            Some(b) => (result.converged && !b.converged) || (result.converged == b.converged && result.value < b.value),
+        };
+        if better {
+            best = Some(result);
+        }
+        if best.as_ref().is_some_and(|b| b.converged) {
+            break;
+        }
+    }
+    let best = best.expect("at least one start");
+    estimate(family, rows, &best, &log_base, tried)
+}
+
+/// Builds the estimate: natural parameters, standard errors by the delta method from the log-scale Hessian
+/// (Cov(θ) = diag(θ) (N H)⁻¹ diag(θ)), boundary detection.
+fn estimate<F: Family>(family: &F, rows: &FitRows, best: &Minimum, log_base: &[f64], starts: usize) -> Estimate {
+    let names = family.parameter_names().to_vec();
+    let n = names.len();
+    let params: Vec<f64> = best.x.iter().map(|v| v.exp()).collect();
+    let total_weight: f64 = rows.weight.iter().sum();
+    let covariance = best.hessian.as_ref().and_then(|h| {
+        let scaled: Vec<f64> = h.iter().map(|v| v * total_weight).collect();
+        inverse_spd(&scaled, n).map(|inv| {
+            (0..n * n).map(|k| inv[k] * params[k / n] * params[k % n]).collect::<Vec<f64>>()
+        })
+    });
+    let standard_errors = match &covariance {
+        Some(c) => (0..n).map(|j| c[j * n + j].sqrt()).collect(),
+        None => vec![f64::NAN; n],
+    };
+    let boundary: Vec<String> = (0..n)
+        .filter_map(|j| {
+            let drift = best.x[j] - log_base[j];
+            (drift.abs() > BOUNDARY_LOG).then(|| {
+                format!("{} -> {}", names[j], if drift > 0.0 { "infinity" } else { "0" })
+            })
+        })
+        .collect();
+    let converged = best.converged && boundary.is_empty();
+    let mut message = best.message.clone();
+    if !boundary.is_empty() {
+        message = format!(
+            "the optimum is on the boundary ({}): the estimates are the limit the data support, not an interior \
+             optimum; {message}",
+            boundary.join(", ")
+        );
+    }
+    Estimate {
+        names,
+        log_likelihood: log_likelihood(family, rows, &params),
+        params,
+        standard_errors,
+        covariance,
+        customers: rows.customers,
+        distinct_rows: rows.len(),
+        diagnostics: Diagnostics {
+            converged,
+            iterations: best.iterations,
+            evaluations: best.evaluations,
+            gradient_max_abs: best.gradient.iter().fold(0.0, |m, g| m.max(g.abs())),
+            newton_decrement: best.newton_decrement,
+            starts,
+            boundary,
+            message,
+        },
+    }
+}

@@ -1,0 +1,352 @@
+//! Unconstrained minimisation of a smooth function with an analytic gradient: BFGS with a strong-Wolfe line
+//! search (Nocedal & Wright 2006, algorithms 6.1, 3.5 and 3.6) to reach the basin, then Newton steps on a
+//! central-difference Hessian of the gradient to converge to machine precision. Convergence is judged on the
+//! gradient and the Newton decrement, never on a stalled step.
+
+use super::linalg::{cholesky, cholesky_solve};
+
+/// A smooth function to minimise.
+pub trait Objective: Sync {
+    /// Number of variables.
+    fn dim(&self) -> usize;
+    /// f(x), writing ∇f(x) into `gradient`; `None` where f is not finite.
+    fn evaluate(&self, x: &[f64], gradient: &mut [f64]) -> Option<f64>;
+}
+
+/// Stopping rules.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// Converged when the largest gradient component is at most this...
+    pub gradient_tolerance: f64,
+    /// ...and the Newton decrement gᵀH⁻¹g at most this (the predicted remaining decrease, doubled).
+    pub decrement_tolerance: f64,
+    /// BFGS iterations at most.
+    pub max_iterations: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { gradient_tolerance: 1e-7, decrement_tolerance: 1e-18, max_iterations: 400 }
+    }
+}
+
+/// The result of a minimisation, with honest diagnostics.
+#[derive(Clone, Debug)]
+pub struct Minimum {
+    /// The point reached.
+    pub x: Vec<f64>,
+    /// f there.
+    pub value: f64,
+    /// ∇f there.
+    pub gradient: Vec<f64>,
+    /// The central-difference Hessian there (row-major), when it could be formed.
+    pub hessian: Option<Vec<f64>>,
+    /// BFGS plus Newton iterations.
+    pub iterations: usize,
+    /// Evaluations of f and ∇f.
+    pub evaluations: usize,
+    /// Whether the gradient and decrement criteria were met.
+    pub converged: bool,
+    /// gᵀH⁻¹g at the end (NaN when H is not positive definite).
+    pub newton_decrement: f64,
+    /// What happened, in words.
+    pub message: String,
+}
+
+struct Counter<'a> {
+    objective: &'a dyn Objective,
+    evaluations: usize,
+}
+
+impl Counter<'_> {
+    fn eval(&mut self, x: &[f64]) -> Option<(f64, Vec<f64>)> {
+        self.evaluations += 1;
+        let mut g = vec![0.0; x.len()];
+        let f = self.objective.evaluate(x, &mut g)?;
+        (f.is_finite() && g.iter().all(|v| v.is_finite())).then_some((f, g))
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, x| m.max(x.abs()))
+}
+
+fn step(x: &[f64], d: &[f64], alpha: f64) -> Vec<f64> {
+    x.iter().zip(d).map(|(xi, di)| xi + alpha * di).collect()
+}
+
+/// Minimises `objective` from `start`.
+pub fn minimize(objective: &dyn Objective, start: &[f64], settings: &Settings) -> Minimum {
+    let mut counter = Counter { objective, evaluations: 0 };
+    let n = start.len();
+    let Some((mut f, mut g)) = counter.eval(start) else {
+        return failed(start, counter.evaluations, "the objective is not finite at the starting point");
+    };
+    let mut x = start.to_vec();
+    let mut h_inv: Vec<f64> = (0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.0 }).collect();
+    let mut iterations = 0;
+    // Phase 1: BFGS until the gradient is small enough for Newton steps to be safe.
+    while iterations < settings.max_iterations && max_abs(&g) > 1e-5 {
+        iterations += 1;
+        let mut d: Vec<f64> = (0..n).map(|i| -(0..n).map(|j| h_inv[i * n + j] * g[j]).sum::<f64>()).collect();
+        if dot(&d, &g) >= 0.0 {
+            // Not a descent direction: restart from steepest descent.
+            h_inv.iter_mut().enumerate().for_each(|(k, v)| *v = if k / n == k % n { 1.0 } else { 0.0 });
+            d = g.iter().map(|v| -v).collect();
+        }
+        let Some((alpha, f_new, g_new)) = line_search(&mut counter, &x, f, &g, &d) else { break };
+        let s: Vec<f64> = d.iter().map(|v| alpha * v).collect();
+        let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if iterations == 1 && sy > 0.0 {
+            let scale = sy / dot(&y, &y);
+            h_inv.iter_mut().enumerate().for_each(|(k, v)| *v = if k / n == k % n { scale } else { 0.0 });
+        }
+        if sy > 1e-12 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() {
+            bfgs_update(&mut h_inv, &s, &y, sy);
+        }
+        x = step(&x, &d, alpha);
+        f = f_new;
+        g = g_new;
+    }
+    newton_phase(&mut counter, x, f, g, iterations, settings)
+}
+
+/// The inverse-Hessian BFGS update (Nocedal & Wright eq. 6.17).
+fn bfgs_update(h: &mut [f64], s: &[f64], y: &[f64], sy: f64) {
+    let n = s.len();
+    let rho = 1.0 / sy;
+    let hy: Vec<f64> = (0..n).map(|i| (0..n).map(|j| h[i * n + j] * y[j]).sum()).collect();
+    let yhy = dot(y, &hy);
+    for i in 0..n {
+        for j in 0..n {
+            h[i * n + j] += rho * ((1.0 + rho * yhy) * s[i] * s[j] - hy[i] * s[j] - s[i] * hy[j]);
+        }
+    }
+}
+
+/// A trial point of the line search: step length, f, directional derivative and gradient (infinite f where the
+/// objective is not finite).
+#[derive(Clone)]
+struct Trial {
+    alpha: f64,
+    f: f64,
+    dg: f64,
+    g: Option<Vec<f64>>,
+}
+
+fn trial(counter: &mut Counter, x: &[f64], d: &[f64], alpha: f64) -> Trial {
+    match counter.eval(&step(x, d, alpha)) {
+        Some((f, g)) => Trial { alpha, f, dg: dot(&g, d), g: Some(g) },
+        None => Trial { alpha, f: f64::INFINITY, dg: f64::NAN, g: None },
+    }
+}
+
+/// A step length satisfying the strong Wolfe conditions (c1 = 1e-4, c2 = 0.9), Nocedal & Wright algorithms 3.5
+/// (bracketing) and 3.6 (zoom, with safeguarded quadratic interpolation). Non-finite trial points count as too
+/// far. Returns the step, f and the gradient there.
+fn line_search(counter: &mut Counter, x: &[f64], f0: f64, g0: &[f64], d: &[f64]) -> Option<(f64, f64, Vec<f64>)> {
+    const C1: f64 = 1e-4;
+    const C2: f64 = 0.9;
+    let dg0 = dot(g0, d);
+    let sufficient = |t: &Trial| t.f <= f0 + C1 * t.alpha * dg0;
+    let curvature = |t: &Trial| t.dg.abs() <= -C2 * dg0;
+    let mut previous = Trial { alpha: 0.0, f: f0, dg: dg0, g: Some(g0.to_vec()) };
+    let mut alpha = 1.0;
+    let (mut lo, mut hi) = loop {
+        let t = trial(counter, x, d, alpha);
+        if !sufficient(&t) || (previous.alpha > 0.0 && t.f >= previous.f) {
+            break (previous, t);
+        }
+        if curvature(&t) {
+            return Some((t.alpha, t.f, t.g.expect("finite trial")));
+        }
+        if t.dg >= 0.0 {
+            break (t, previous);
+        }
+        if alpha > 1e10 {
+            return Some((t.alpha, t.f, t.g.expect("finite trial")));
+        }
+        previous = t;
+        alpha *= 2.0;
+    };
+    for _ in 0..60 {
+        let width = hi.alpha - lo.alpha;
+        if width.abs() <= 1e-15 * lo.alpha.abs().max(1.0) {
+            break;
+        }
+        // Minimiser of the quadratic through (lo.f, lo.dg) and hi.f, kept inside the middle of the bracket.
+        let quadratic = lo.alpha - lo.dg * width * width / (2.0 * (hi.f - lo.f - lo.dg * width));
+        let fraction = (quadratic - lo.alpha) / width;
+        let alpha = if fraction.is_finite() && (0.1..=0.9).contains(&fraction) { quadratic } else { lo.alpha + 0.5 * width };
+        let t = trial(counter, x, d, alpha);
+        if !sufficient(&t) || t.f >= lo.f {
+            hi = t;
+        } else {
+            if curvature(&t) {
+                return Some((t.alpha, t.f, t.g.expect("finite trial")));
+            }
+            if t.dg * (hi.alpha - lo.alpha) >= 0.0 {
+                hi = lo;
+            }
+            lo = t;
+        }
+    }
+    // No point meets the curvature condition within precision: accept the best sufficient decrease, if any.
+    (lo.alpha > 0.0).then(|| (lo.alpha, lo.f, lo.g.expect("finite trial")))
+}
+
+/// The Hessian by central differences of the analytic gradient, symmetrised.
+pub fn hessian_by_differences(objective: &dyn Objective, x: &[f64]) -> Option<Vec<f64>> {
+    let n = x.len();
+    let mut h = vec![0.0; n * n];
+    let mut plus = vec![0.0; n];
+    let mut minus = vec![0.0; n];
+    for j in 0..n {
+        let step_size = 1e-4 * x[j].abs().max(1.0);
+        let mut xp = x.to_vec();
+        xp[j] += step_size;
+        let mut xm = x.to_vec();
+        xm[j] -= step_size;
+        objective.evaluate(&xp, &mut plus)?;
+        objective.evaluate(&xm, &mut minus)?;
+        for i in 0..n {
+            h[i * n + j] = (plus[i] - minus[i]) / (2.0 * step_size);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (h[i * n + j] + h[j * n + i]);
+            h[i * n + j] = m;
+            h[j * n + i] = m;
+        }
+    }
+    h.iter().all(|v| v.is_finite()).then_some(h)
+}
+
+/// Newton steps with a backtracking line search, the Hessian refreshed each step.
+fn newton_phase(counter: &mut Counter, mut x: Vec<f64>, mut f: f64, mut g: Vec<f64>, mut iterations: usize, settings: &Settings) -> Minimum {
+    let n = x.len();
+    let mut decrement = f64::NAN;
+    let mut hessian = None;
+    let mut message = String::new();
+    for _ in 0..50 {
+        counter.evaluations += 2 * n;
+        let Some(h) = hessian_by_differences(counter.objective, &x) else {
+            message = "the Hessian is not finite near the optimum".into();
+            break;
+        };
+        let l = cholesky(&h, n);
+        hessian = Some(h);
+        let Some(l) = l else {
+            decrement = f64::NAN;
+            message = "the Hessian is not positive definite: no isolated optimum (a flat or boundary direction)".into();
+            break;
+        };
+        let d: Vec<f64> = cholesky_solve(&l, n, &g).iter().map(|v| -v).collect();
+        decrement = -dot(&g, &d);
+        if max_abs(&g) <= settings.gradient_tolerance && decrement <= settings.decrement_tolerance {
+            message = "converged: gradient and Newton decrement below tolerance".into();
+            break;
+        }
+        iterations += 1;
+        let mut alpha = 1.0;
+        let mut moved = false;
+        for _ in 0..40 {
+            if let Some((f_new, g_new)) = counter.eval(&step(&x, &d, alpha)) {
+                if f_new <= f + 1e-4 * alpha * dot(&g, &d) || (f_new <= f && max_abs(&g_new) < max_abs(&g)) {
+                    x = step(&x, &d, alpha);
+                    f = f_new;
+                    g = g_new;
+                    moved = true;
+                    break;
+                }
+            }
+            alpha *= 0.5;
+        }
+        if !moved {
+            message = if max_abs(&g) <= settings.gradient_tolerance {
+                "converged to the precision of the objective (no further decrease possible)".into()
+            } else {
+                "stalled: no step decreases the objective, the gradient is not small".into()
+            };
+            break;
+        }
+    }
+    let converged = message.starts_with("converged");
+    if message.is_empty() {
+        message = "the Newton phase did not converge within 50 steps".into();
+    }
+    Minimum { x, value: f, gradient: g, hessian, iterations, evaluations: counter.evaluations, converged, newton_decrement: decrement, message }
+}
+
+fn failed(x: &[f64], evaluations: usize, message: &str) -> Minimum {
+    Minimum {
+        x: x.to_vec(),
+        value: f64::NAN,
+        gradient: vec![f64::NAN; x.len()],
+        hessian: None,
+        iterations: 0,
+        evaluations,
+        converged: false,
+        newton_decrement: f64::NAN,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rosenbrock's function: a curved valley, minimum 0 at (1, 1).
+    struct Rosenbrock;
+
+    impl Objective for Rosenbrock {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn evaluate(&self, x: &[f64], g: &mut [f64]) -> Option<f64> {
+            let (a, b) = (x[0], x[1]);
+            g[0] = -2.0 * (1.0 - a) - 400.0 * a * (b - a * a);
+            g[1] = 200.0 * (b - a * a);
+            Some((1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2))
+        }
+    }
+
+    #[test]
+    fn rosenbrock_to_machine_precision() {
+        let m = minimize(&Rosenbrock, &[-1.2, 1.0], &Settings::default());
+        assert!(m.converged, "{}", m.message);
+        assert!((m.x[0] - 1.0).abs() < 1e-9 && (m.x[1] - 1.0).abs() < 1e-9, "{:?}", m.x);
+    }
+
+    /// A function undefined (infinite) beyond x = 2: the line search must back off.
+    struct Wall;
+
+    impl Objective for Wall {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn evaluate(&self, x: &[f64], g: &mut [f64]) -> Option<f64> {
+            if x[0] >= 2.0 {
+                return None;
+            }
+            g[0] = 2.0 * (x[0] - 1.9) + 1e-3 / (2.0 - x[0]);
+            Some((x[0] - 1.9).powi(2) - 1e-3 * (2.0 - x[0]).ln())
+        }
+    }
+
+    #[test]
+    fn non_finite_regions_are_avoided() {
+        let m = minimize(&Wall, &[0.0], &Settings::default());
+        assert!(m.converged, "{}", m.message);
+        assert!(m.x[0] < 2.0);
+        let mut g = [0.0];
+        Wall.evaluate(&m.x, &mut g);
+        assert!(g[0].abs() < 1e-7);
+    }
+}
