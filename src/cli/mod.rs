@@ -1,6 +1,9 @@
 //! The command-line interface: one file per subcommand over the library.
 
+mod fit;
+mod predict;
 mod progress;
+mod simulate;
 mod summarize;
 
 use clap::{Parser, Subcommand};
@@ -17,12 +20,21 @@ pub struct Cli {
 enum Command {
     /// Summarise a purchase log per customer: frequency, recency, age (T), mean spend, and the holdout.
     Summarize(summarize::SummarizeArgs),
+    /// Fit a purchase-count model (BG/NBD, Pareto/NBD) to a summary by maximum likelihood.
+    Fit(fit::FitArgs),
+    /// Predict per customer: expected purchases over a horizon and P(alive).
+    Predict(predict::PredictArgs),
+    /// Draw a synthetic purchase log (or summary) from a model file.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Summarize(args) => summarize::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }
 

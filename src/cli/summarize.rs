@@ -3,6 +3,7 @@
 use super::progress::ProgressLine;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use clv::data::summary_csv::{meta_of, meta_path};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
     SummaryTable, TimeUnit, summarize,
@@ -130,8 +131,13 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
     let (table, report) = result?;
 
     match &args.output {
-        Some(path) => write_atomically(path, |out| table.write_csv(out))
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => {
+            write_atomically(path, |out| table.write_csv(out))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let meta = meta_path(path);
+            write_atomically(&meta, |out| Ok(serde_json::to_writer_pretty(out, &meta_of(&table))?))
+                .with_context(|| format!("cannot write {}", meta.display()))?;
+        }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());

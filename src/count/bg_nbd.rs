@@ -112,6 +112,27 @@ impl CountModel for BgNbd {
         if odds > 0.0 { (-odds).exp() / (1.0 + (-odds).exp()) } else { 1.0 / (1.0 + odds.exp()) }
     }
 
+    /// λ ~ Gamma(r, α), p ~ Beta(a, b); exponential gaps at rate λ; after each repeat purchase the customer drops
+    /// out with probability p (the model's story, Fader, Hardie & Lee 2005, section 3).
+    fn draw_repeat_times(&self, rng: &mut super::SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>) {
+        use rand::RngExt;
+        use rand_distr::{Beta, Distribution, Exp, Gamma};
+        let lambda = Gamma::new(self.r, 1.0 / self.alpha).map_or(0.0, |g| g.sample(rng));
+        let p = Beta::new(self.a, self.b).map_or(1.0, |b| b.sample(rng));
+        let Ok(gap) = Exp::new(lambda) else { return };
+        let mut t = 0.0;
+        while times.len() < limit {
+            t += gap.sample(rng);
+            if t > horizon {
+                return;
+            }
+            times.push(t);
+            if rng.random::<f64>() < p {
+                return;
+            }
+        }
+    }
+
     /// Eq. 8: the NBD term for a customer still active at t, plus (n > 0) the drop-out term, whose
     /// 1 − Σ_{j<n} NBD(j) is the NBD tail, computed as the regularised incomplete beta I_{t/(α+t)}(n, r)
     /// so that it keeps its precision when tiny.
@@ -325,7 +346,8 @@ mod tests {
         let cache = family.prepare(&p, &rows.distinct_x).unwrap();
         let mut g = [0.0; 4];
         let total: f64 = (0..rows.len()).map(|i| family.row(&p, &cache, &rows, i, &mut g)).sum();
-        let direct: f64 = (0..rows.len()).map(|i| BgNbd::from_params(&p).log_likelihood(rows.x[i], rows.t_x[i], rows.age[i])).sum();
+        let direct: f64 =
+            (0..rows.len()).map(|i| BgNbd::from_params(&p).log_likelihood(rows.x[i], rows.t_x[i], rows.age[i])).sum();
         close(total, direct, 1e-10, "the family's sum equals the model's likelihood");
         for j in 0..4 {
             let h = 1e-6 * p[j];

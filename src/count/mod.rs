@@ -4,6 +4,7 @@
 
 pub mod bg_nbd;
 pub mod pareto_nbd;
+pub mod simulate;
 
 pub use bg_nbd::BgNbd;
 pub use pareto_nbd::ParetoNbd;
@@ -25,4 +26,64 @@ pub trait CountModel: Sync + Send {
     fn p_alive(&self, x: f64, t_x: f64, age: f64) -> f64;
     /// P(X(t) = n) for a customer drawn at random at time 0.
     fn probability_of_purchases(&self, t: f64, n: u32) -> f64;
+    /// Draws a new customer from the population and appends the times of their repeat purchases in
+    /// (0, horizon] to `times` (the first purchase is at 0 and is not included); at most `limit` purchases.
+    fn draw_repeat_times(&self, rng: &mut SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>);
+}
+
+/// The random generator of simulations: xoshiro256++, a stable, documented algorithm, so that a seed gives the
+/// same draws in every build.
+pub type SimulationRng = rand::rngs::Xoshiro256PlusPlus;
+
+/// Expected purchases over `horizon` and P(alive), per customer of `table`, in table order (in parallel).
+pub fn predict_table(model: &dyn CountModel, table: &crate::data::SummaryTable, horizon: f64) -> Vec<(f64, f64)> {
+    use rayon::prelude::*;
+    (0..table.len())
+        .into_par_iter()
+        .map(|i| {
+            let (x, t_x, age) = (f64::from(table.frequency[i]), table.recency[i], table.age[i]);
+            (model.expected_purchases(x, t_x, age, horizon), model.p_alive(x, t_x, age))
+        })
+        .collect()
+}
+
+use crate::fit::{Estimate, FitRows, fit};
+
+/// The purchase-count models clv fits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountModelKind {
+    /// BG/NBD (Fader, Hardie & Lee 2005).
+    BgNbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd,
+}
+
+impl CountModelKind {
+    /// The name in model files.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            CountModelKind::BgNbd => "bg_nbd",
+            CountModelKind::ParetoNbd => "pareto_nbd",
+        }
+    }
+
+    /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.
+    pub fn fit(self, rows: &FitRows, warm_start: Option<&[f64]>) -> Estimate {
+        match self {
+            CountModelKind::BgNbd => fit(&bg_nbd::BgNbdFamily, rows, warm_start),
+            CountModelKind::ParetoNbd => fit(&pareto_nbd::ParetoNbdFamily, rows, warm_start),
+        }
+    }
+}
+
+impl std::str::FromStr for CountModelKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().replace(['-', '/'], "_").as_str() {
+            "bg_nbd" | "bgnbd" => Ok(CountModelKind::BgNbd),
+            "pareto_nbd" | "paretonbd" | "pnbd" => Ok(CountModelKind::ParetoNbd),
+            _ => Err(format!("'{text}' is not a purchase-count model; expected bg-nbd or pareto-nbd")),
+        }
+    }
 }

@@ -16,7 +16,7 @@
 
 use super::CountModel;
 use crate::fit::{Family, FitRows};
-use crate::math::hyp2f1::{hyp2f1_shifted, Hyp2f1Shifted};
+use crate::math::hyp2f1::{Hyp2f1Shifted, hyp2f1_shifted};
 use crate::math::quadrature::integrate;
 use crate::math::special::{digamma, ln_gamma, log_add_exp, one_minus_power_over};
 
@@ -91,7 +91,15 @@ impl ParetoNbd {
     }
 
     /// ln L and its gradient in (r, α, s, β), given ln Γ(r + x) − ln Γ(r) and ψ(r + x) − ψ(r).
-    fn log_likelihood_with(&self, x: f64, t_x: f64, age: f64, ln_gamma_ratio: f64, digamma_ratio: f64, g: &mut [f64]) -> f64 {
+    fn log_likelihood_with(
+        &self,
+        x: f64,
+        t_x: f64,
+        age: f64,
+        ln_gamma_ratio: f64,
+        digamma_ratio: f64,
+        g: &mut [f64],
+    ) -> f64 {
         let Self { r, alpha, s, beta } = *self;
         let a = r + s + x;
         let Some(t) = self.terms(x, t_x, age) else { return f64::NAN };
@@ -127,7 +135,8 @@ impl CountModel for ParetoNbd {
     /// E[Y(t) | x, t_x, T] = P(alive) (r + x)(β + T)/((α + T)(s − 1)) [1 − ((β + T)/(β + T + t))^(s−1)].
     fn expected_purchases(&self, x: f64, t_x: f64, age: f64, t: f64) -> f64 {
         let Self { r, alpha, s, beta } = *self;
-        self.p_alive(x, t_x, age) * (r + x) * (beta + age) / (alpha + age) * one_minus_power_over(s - 1.0, t / (beta + age))
+        self.p_alive(x, t_x, age) * (r + x) * (beta + age) / (alpha + age)
+            * one_minus_power_over(s - 1.0, t / (beta + age))
     }
 
     /// P(alive) = a (α+T)^(−(r+x)) (β+T)^(−s) / bracket, in logs (finite for x in the hundreds).
@@ -136,6 +145,24 @@ impl CountModel for ParetoNbd {
         let Some(t) = self.terms(x, t_x, age) else { return f64::NAN };
         let ln_alive = (r + s + x).ln() - (r + x) * (alpha + age).ln() - s * (beta + age).ln();
         (ln_alive - log_add_exp(t.ln_dies_after_tx, t.ln_alive_at_t)).exp().min(1.0)
+    }
+
+    /// λ ~ Gamma(r, α), μ ~ Gamma(s, β); lifetime ~ Exponential(μ); Poisson purchases at rate λ while alive.
+    fn draw_repeat_times(&self, rng: &mut super::SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>) {
+        use rand_distr::{Distribution, Exp, Gamma};
+        let lambda = Gamma::new(self.r, 1.0 / self.alpha).map_or(0.0, |g| g.sample(rng));
+        let mu = Gamma::new(self.s, 1.0 / self.beta).map_or(0.0, |g| g.sample(rng));
+        let lifetime = Exp::new(mu).map_or(f64::INFINITY, |e| e.sample(rng));
+        let end = lifetime.min(horizon);
+        let Ok(gap) = Exp::new(lambda) else { return };
+        let mut t = 0.0;
+        while times.len() < limit {
+            t += gap.sample(rng);
+            if t > end {
+                return;
+            }
+            times.push(t);
+        }
     }
 
     /// P(X(t) = n) = P(alive at t) NBD(n; r, α/(α+t)) + ∫_0^t f(τ) NBD(n; r, α/(α+τ)) dτ, where
@@ -189,12 +216,21 @@ impl Family for ParetoNbdFamily {
     fn prepare(&self, p: &[f64], distinct_x: &[f64]) -> Option<ParetoNbdCache> {
         let r = p[0];
         let (lg_r, dg_r) = (ln_gamma(r), digamma(r));
-        Some(ParetoNbdCache { per_x: distinct_x.iter().map(|&x| (ln_gamma(r + x) - lg_r, digamma(r + x) - dg_r)).collect() })
+        Some(ParetoNbdCache {
+            per_x: distinct_x.iter().map(|&x| (ln_gamma(r + x) - lg_r, digamma(r + x) - dg_r)).collect(),
+        })
     }
 
     fn row(&self, p: &[f64], cache: &ParetoNbdCache, rows: &FitRows, i: usize, g: &mut [f64]) -> f64 {
         let (ln_gamma_ratio, digamma_ratio) = cache.per_x[rows.x_slot[i] as usize];
-        ParetoNbd::from_params(p).log_likelihood_with(rows.x[i], rows.t_x[i], rows.age[i], ln_gamma_ratio, digamma_ratio, g)
+        ParetoNbd::from_params(p).log_likelihood_with(
+            rows.x[i],
+            rows.t_x[i],
+            rows.age[i],
+            ln_gamma_ratio,
+            digamma_ratio,
+            g,
+        )
     }
 }
 
@@ -217,7 +253,8 @@ mod tests {
         let ParetoNbd { r, alpha, s, beta } = *m;
         let c = (ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln()).exp();
         let alive = (alpha + age).powf(-(r + x)) * (beta + age).powf(-s);
-        let dies = integrate(&|tau: f64| s * (alpha + tau).powf(-(r + x)) * (beta + tau).powf(-(s + 1.0)), t_x, age, 1e-13);
+        let dies =
+            integrate(&|tau: f64| s * (alpha + tau).powf(-(r + x)) * (beta + tau).powf(-(s + 1.0)), t_x, age, 1e-13);
         (c * (alive + dies)).ln()
     }
 
@@ -230,7 +267,12 @@ mod tests {
         ] {
             for (x, t_x, age) in [(0.0, 0.0, 38.86), (2.0, 30.43, 38.86), (26.0, 30.86, 31.0), (5.0, 38.85, 38.86)] {
                 let want = likelihood_by_quadrature(&m, x, t_x, age);
-                close(m.log_likelihood(x, t_x, age), want, 1e-10 * want.abs().max(1.0), &format!("{m:?} {x} {t_x} {age}"));
+                close(
+                    m.log_likelihood(x, t_x, age),
+                    want,
+                    1e-10 * want.abs().max(1.0),
+                    &format!("{m:?} {x} {t_x} {age}"),
+                );
             }
         }
     }
@@ -250,7 +292,12 @@ mod tests {
         close(e, w["conditional_expected_purchases_t52"].as_f64().unwrap(), 1e-2, "E[Y(52)] as printed");
         close(e, 25.4549135114997, 1e-10, "E[Y(52)] at the printed parameters");
         close(m.p_alive(x, t_x, age), 0.997917766551906709, 1e-13, "P(alive) at the printed parameters");
-        close(m.expected_purchases_new(52.0), w["new_customer_expected_purchases_t52"].as_f64().unwrap(), 5e-4, "E[X(52)]");
+        close(
+            m.expected_purchases_new(52.0),
+            w["new_customer_expected_purchases_t52"].as_f64().unwrap(),
+            5e-4,
+            "E[X(52)]",
+        );
     }
 
     #[test]
@@ -266,7 +313,8 @@ mod tests {
         }
         let mle = &r["cdnow_sample"]["pareto_nbd"]["mle"]["params"];
         let m = ParetoNbd::from_params(&PARAMETERS.map(|k| mle[k].as_f64().unwrap()));
-        let (e132, e133) = (m.expected_purchases(132.0, 200.0, 200.0, 10.0), m.expected_purchases(133.0, 200.0, 200.0, 10.0));
+        let (e132, e133) =
+            (m.expected_purchases(132.0, 200.0, 200.0, 10.0), m.expected_purchases(133.0, 200.0, 200.0, 10.0));
         assert!(e132.is_finite() && e133.is_finite() && (e133 - e132).abs() < 0.05, "{e132} {e133}");
         close(e132, 6.21, 0.01, "x = 132");
         close(e133, 6.25, 0.01, "x = 133");

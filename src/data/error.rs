@@ -30,6 +30,11 @@ pub enum RowProblem {
     },
     /// The customer id is empty.
     BlankId,
+    /// A value of a summary table is missing, malformed or inconsistent.
+    Invalid {
+        /// What is wrong and what was expected.
+        message: String,
+    },
 }
 
 impl RowProblem {
@@ -41,6 +46,7 @@ impl RowProblem {
             RowProblem::BadAmount { .. } => "non-numeric amount",
             RowProblem::NegativeAmount { .. } => "negative amount",
             RowProblem::BlankId => "blank customer id",
+            RowProblem::Invalid { .. } => "invalid value",
         }
     }
 
@@ -59,6 +65,7 @@ impl RowProblem {
                  out (they are counted in the report)"
             ),
             RowProblem::BlankId => "the customer id is blank".into(),
+            RowProblem::Invalid { message } => message.clone(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod money;
 pub mod parse;
 pub mod records;
 pub mod summary;
+pub mod summary_csv;
 pub mod units;
 
 pub use columns::ColumnRef;
@@ -19,4 +20,5 @@ pub use ingest::{IngestReport, Input, LogLayout, Progress, SummarizeOptions, sum
 pub use parse::NegativeAmounts;
 pub use records::Separator;
 pub use summary::{CustomerSummary, Holdout, SummaryTable};
-pub use units::TimeUnit;
+pub use summary_csv::{SummaryMeta, read_summary, read_summary_csv};
+pub use units::{TimeUnit, parse_horizon};

@@ -61,9 +61,37 @@ impl FromStr for TimeUnit {
     }
 }
 
+/// A length of time such as `39` (in `unit`), `39w`, `273d`, `9m` or `3y` (365.25 days), expressed in `unit`.
+/// A suffix is an explicit conversion; a bare number is taken in the model's own unit.
+pub fn parse_horizon(text: &str, unit: TimeUnit) -> Result<f64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let value: f64 =
+        number.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
+            format!("'{text}' is not a horizon; expected a number of {unit}s, or e.g. 39w, 273d, 9m, 3y")
+        })?;
+    let days_per = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" => return Ok(value),
+        "y" | "yr" | "year" | "years" => 365.25,
+        other => other.parse::<TimeUnit>().map_err(|e| format!("in horizon '{text}': {e} (or y for years)"))?.days(),
+    };
+    Ok(value * days_per / unit.days())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn horizons_convert_explicitly() {
+        assert_eq!(parse_horizon("39", TimeUnit::Week), Ok(39.0));
+        assert_eq!(parse_horizon("273d", TimeUnit::Week), Ok(39.0));
+        assert_eq!(parse_horizon("1y", TimeUnit::Month), Ok(12.0));
+        assert_eq!(parse_horizon("2 weeks", TimeUnit::Day), Ok(14.0));
+        assert!(parse_horizon("-3", TimeUnit::Week).is_err());
+        assert!(parse_horizon("3q", TimeUnit::Week).is_err());
+    }
 
     #[test]
     fn unit_lengths() {

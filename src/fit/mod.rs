@@ -3,12 +3,13 @@
 //! whatever the thread count), BFGS then Newton ([`crate::math::optimize`]), several starts when the first does
 //! not converge, and standard errors from the Hessian at the optimum.
 
+pub mod model_file;
 pub mod rows;
 
 use crate::math::linalg::inverse_spd;
-use crate::math::optimize::{minimize, Minimum, Objective, Settings};
-pub use rows::FitRows;
+use crate::math::optimize::{Minimum, Objective, Settings, minimize};
 use rayon::prelude::*;
+pub use rows::FitRows;
 
 /// Rows per parallel chunk: the unit of work and of the fixed summation order.
 const CHUNK: usize = 4096;
@@ -151,14 +152,21 @@ pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) ->
     let first = if rows.len() > 40_000 && warm_start.is_none() {
         let sample = rows.subsample(rows.len() / 20_000);
         let sample_weight: f64 = sample.weight.iter().sum();
-        let rough = minimize(&MeanNegLogLik { family, rows: &sample, total_weight: sample_weight }, &log_base, &settings);
+        let rough =
+            minimize(&MeanNegLogLik { family, rows: &sample, total_weight: sample_weight }, &log_base, &settings);
         if rough.value.is_finite() { rough.x } else { log_base.clone() }
     } else {
         log_base.clone()
     };
     let mut starts = vec![first];
     for factor in [0.1f64, 10.0, 0.01, 100.0] {
-        starts.push(log_base.iter().enumerate().map(|(j, v)| if j % 2 == 0 { v + factor.ln() } else { v - factor.ln() }).collect());
+        starts.push(
+            log_base
+                .iter()
+                .enumerate()
+                .map(|(j, v)| if j % 2 == 0 { v + factor.ln() } else { v - factor.ln() })
+                .collect(),
+        );
     }
     let mut best: Option<Minimum> = None;
     let mut tried = 0;
@@ -167,7 +175,9 @@ pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) ->
         let result = minimize(&objective, start, &settings);
         let better = match &best {
             None => true,
-            Some(b) => (result.converged && !b.converged) || (result.converged == b.converged && result.value < b.value),
+            Some(b) => {
+                (result.converged && !b.converged) || (result.converged == b.converged && result.value < b.value)
+            }
         };
         if better {
             best = Some(result);
@@ -189,9 +199,8 @@ fn estimate<F: Family>(family: &F, rows: &FitRows, best: &Minimum, log_base: &[f
     let total_weight: f64 = rows.weight.iter().sum();
     let covariance = best.hessian.as_ref().and_then(|h| {
         let scaled: Vec<f64> = h.iter().map(|v| v * total_weight).collect();
-        inverse_spd(&scaled, n).map(|inv| {
-            (0..n * n).map(|k| inv[k] * params[k / n] * params[k % n]).collect::<Vec<f64>>()
-        })
+        inverse_spd(&scaled, n)
+            .map(|inv| (0..n * n).map(|k| inv[k] * params[k / n] * params[k % n]).collect::<Vec<f64>>())
     });
     let standard_errors = match &covariance {
         Some(c) => (0..n).map(|j| c[j * n + j].sqrt()).collect(),
@@ -200,9 +209,8 @@ fn estimate<F: Family>(family: &F, rows: &FitRows, best: &Minimum, log_base: &[f
     let boundary: Vec<String> = (0..n)
         .filter_map(|j| {
             let drift = best.x[j] - log_base[j];
-            (drift.abs() > BOUNDARY_LOG).then(|| {
-                format!("{} -> {}", names[j], if drift > 0.0 { "infinity" } else { "0" })
-            })
+            (drift.abs() > BOUNDARY_LOG)
+                .then(|| format!("{} -> {}", names[j], if drift > 0.0 { "infinity" } else { "0" }))
         })
         .collect();
     let converged = best.converged && boundary.is_empty();

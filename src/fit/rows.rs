@@ -101,7 +101,8 @@ mod tests {
 
     #[test]
     fn identical_rows_merge_with_counts() {
-        let rows = FitRows::compress(&[0.0, 2.0, 0.0, 2.0, 1.0], &[0.0, 5.0, 0.0, 4.0, 3.0], &[9.0, 9.0, 9.0, 9.0, 9.0]);
+        let rows =
+            FitRows::compress(&[0.0, 2.0, 0.0, 2.0, 1.0], &[0.0, 5.0, 0.0, 4.0, 3.0], &[9.0, 9.0, 9.0, 9.0, 9.0]);
         assert_eq!(rows.x, [0.0, 1.0, 2.0, 2.0]);
         assert_eq!(rows.t_x, [0.0, 3.0, 4.0, 5.0]);
         assert_eq!(rows.weight, [2.0, 1.0, 1.0, 1.0]);
@@ -111,6 +112,9 @@ mod tests {
         let shuffled = FitRows::compress(&[2.0, 1.0, 0.0, 2.0, 0.0], &[4.0, 3.0, 0.0, 5.0, 0.0], &[9.0; 5]);
         assert_eq!(rows.fingerprint(), shuffled.fingerprint());
         let sub = rows.subsample(2);
-        assert_eq!((sub.x.clone(), sub.x_slot.clone(), sub.distinct_x.clone()), (vec![0.0, 2.0], vec![0, 1], vec![0.0, 2.0]));
+        assert_eq!(
+            (sub.x.clone(), sub.x_slot.clone(), sub.distinct_x.clone()),
+            (vec![0.0, 2.0], vec![0, 1], vec![0.0, 2.0])
+        );
     }
 }

@@ -182,7 +182,8 @@ fn line_search(counter: &mut Counter, x: &[f64], f0: f64, g0: &[f64], d: &[f64])
         // Minimiser of the quadratic through (lo.f, lo.dg) and hi.f, kept inside the middle of the bracket.
         let quadratic = lo.alpha - lo.dg * width * width / (2.0 * (hi.f - lo.f - lo.dg * width));
         let fraction = (quadratic - lo.alpha) / width;
-        let alpha = if fraction.is_finite() && (0.1..=0.9).contains(&fraction) { quadratic } else { lo.alpha + 0.5 * width };
+        let alpha =
+            if fraction.is_finite() && (0.1..=0.9).contains(&fraction) { quadratic } else { lo.alpha + 0.5 * width };
         let t = trial(counter, x, d, alpha);
         if !sufficient(&t) || t.f >= lo.f {
             hi = t;
@@ -229,7 +230,14 @@ pub fn hessian_by_differences(objective: &dyn Objective, x: &[f64]) -> Option<Ve
 }
 
 /// Newton steps with a backtracking line search, the Hessian refreshed each step.
-fn newton_phase(counter: &mut Counter, mut x: Vec<f64>, mut f: f64, mut g: Vec<f64>, mut iterations: usize, settings: &Settings) -> Minimum {
+fn newton_phase(
+    counter: &mut Counter,
+    mut x: Vec<f64>,
+    mut f: f64,
+    mut g: Vec<f64>,
+    mut iterations: usize,
+    settings: &Settings,
+) -> Minimum {
     let n = x.len();
     let mut decrement = f64::NAN;
     let mut hessian = None;
@@ -281,7 +289,17 @@ fn newton_phase(counter: &mut Counter, mut x: Vec<f64>, mut f: f64, mut g: Vec<f
     if message.is_empty() {
         message = "the Newton phase did not converge within 50 steps".into();
     }
-    Minimum { x, value: f, gradient: g, hessian, iterations, evaluations: counter.evaluations, converged, newton_decrement: decrement, message }
+    Minimum {
+        x,
+        value: f,
+        gradient: g,
+        hessian,
+        iterations,
+        evaluations: counter.evaluations,
+        converged,
+        newton_decrement: decrement,
+        message,
+    }
 }
 
 fn failed(x: &[f64], evaluations: usize, message: &str) -> Minimum {
