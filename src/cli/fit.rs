@@ -41,7 +41,7 @@ pub struct FitArgs {
 
 /// Runs `clv fit`.
 pub fn run(args: FitArgs) -> Result<()> {
-    let table = read_summary(&args.summary, args.unit)?;
+    let table = read_summary(&args.summary, args.unit, TimeUnit::Week)?;
     if table.frequency.iter().all(|&x| x == 0) {
         bail!(
             "{}: no customer has a repeat purchase (every frequency is 0): a purchase-count model cannot be fitted; \

@@ -44,7 +44,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
     let file = ModelFile::read(&args.model)?;
     let model = file.count_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let unit = file.unit().map_err(anyhow::Error::msg)?;
-    let table = read_summary(&args.summary, Some(args.unit.unwrap_or(unit)))?;
+    let table = read_summary(&args.summary, args.unit, unit)?;
     if table.unit != unit {
         bail!(
             "{} is in {}s but the model {} is in {}s: summarise in {}s or refit",

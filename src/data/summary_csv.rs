@@ -172,8 +172,8 @@ pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, Dat
 }
 
 /// Reads a summary CSV with its unit: from `FILE.meta.json` when present (a different `--unit` is refused),
-/// else `unit_flag`, else weeks. Period ends come from the metadata.
-pub fn read_summary(path: &Path, unit_flag: Option<TimeUnit>) -> Result<SummaryTable, DataError> {
+/// else `unit_flag`, else `default`. Period ends come from the metadata.
+pub fn read_summary(path: &Path, unit_flag: Option<TimeUnit>, default: TimeUnit) -> Result<SummaryTable, DataError> {
     let meta = read_meta(path)?;
     let unit = match (&meta, unit_flag) {
         (Some(meta), flag) => {
@@ -187,7 +187,7 @@ pub fn read_summary(path: &Path, unit_flag: Option<TimeUnit>) -> Result<SummaryT
             }
             recorded
         }
-        (None, flag) => flag.unwrap_or(TimeUnit::Week),
+        (None, flag) => flag.unwrap_or(default),
     };
     let mut table = read_summary_csv(path, unit)?;
     if let Some(meta) = meta {

@@ -1,0 +1,335 @@
+//! `clv fit`, `clv predict` and `clv simulate` through the real binary and through the library, against the
+//! published CDNOW results; bad summaries and model files; determinism; recovery of known parameters.
+
+use clv::count::simulate::{SimulationPlan, simulate};
+use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd};
+use clv::data::{TimeUnit, read_summary};
+use clv::fit::FitRows;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn clv(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clv")).args(args).output().expect("the clv binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fit-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn reference() -> Value {
+    serde_json::from_str(&fs::read_to_string(repo("tests/reference/published.json")).unwrap()).unwrap()
+}
+
+/// Summarises the bundled CDNOW sample into `dir/summary.csv` (with its metadata).
+fn cdnow_summary(dir: &Path) -> PathBuf {
+    let out = dir.join("summary.csv");
+    let result = clv(&[
+        "summarize",
+        &repo("data/cdnow/CDNOW_sample.txt"),
+        "--whitespace",
+        "--no-header",
+        "--customer",
+        "2",
+        "--date",
+        "3",
+        "--amount",
+        "5",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    out
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn relative(got: f64, want: f64) -> f64 {
+    ((got - want) / want).abs()
+}
+
+/// Fits through the binary and checks the model file against the reference MLE.
+fn check_binary_fit(model: &str, key: &str, tolerance: f64) {
+    let dir = scratch(model);
+    let summary = cdnow_summary(&dir);
+    let file = dir.join("model.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", model, "-o", file.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("converged           yes"), "{}", stderr(&result));
+    let fitted = read_json(&file);
+    let mle = &reference()["cdnow_sample"][key]["mle"];
+    for (name, want) in mle["params"].as_object().unwrap() {
+        let got = fitted["params"][name].as_f64().unwrap();
+        assert!(relative(got, want.as_f64().unwrap()) < tolerance, "{model} {name}: {got} vs {want}");
+        assert!(fitted["standard_errors"][name].as_f64().unwrap() > 0.0);
+    }
+    let ll = fitted["log_likelihood"].as_f64().unwrap();
+    assert!((ll - mle["log_likelihood"].as_f64().unwrap()).abs() < 1e-4, "{model} log-likelihood {ll}");
+    assert_eq!(fitted["model"], key);
+    assert_eq!(fitted["time_unit"], "week");
+    assert_eq!(fitted["n_customers"], 2357);
+    assert_eq!(fitted["n_distinct_rows"], reference()["cdnow_sample"]["distinct_x_tx_T_rows"]);
+    assert_eq!(fitted["converged"], true);
+    assert_eq!(fitted["calibration_end"], "1997-09-30");
+}
+
+#[test]
+fn bg_nbd_through_the_binary_matches_the_mle() {
+    check_binary_fit("bg-nbd", "bg_nbd", 1e-6);
+}
+
+#[test]
+fn pareto_nbd_through_the_binary_matches_the_mle() {
+    check_binary_fit("pareto-nbd", "pareto_nbd", 1e-5);
+}
+
+#[test]
+fn bg_nbd_standard_errors_match_the_observed_information() {
+    let dir = scratch("se");
+    let table = read_summary(&cdnow_summary(&dir), None, TimeUnit::Week).unwrap();
+    let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
+    let estimate = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
+    let want = &reference()["cdnow_sample"]["bg_nbd"]["standard_errors_at_mle_observed_information"];
+    for (name, se) in estimate.names.iter().zip(&estimate.standard_errors) {
+        // The Hessian is a central difference of the analytic gradient: about 6 correct digits.
+        let w = want[*name].as_f64().unwrap();
+        assert!(relative(*se, w) < 1e-4, "{name}: {se} vs {w}");
+    }
+}
+
+#[test]
+fn predictions_through_the_binary() {
+    let dir = scratch("predict");
+    let summary = cdnow_summary(&dir);
+    let model = dir.join("bg.json");
+    assert!(
+        clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", model.to_str().unwrap(), "-q"])
+            .status
+            .success()
+    );
+    let out = dir.join("pred.csv");
+    let result = clv(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        summary.to_str().unwrap(),
+        "--horizon",
+        "273d",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let text = fs::read_to_string(&out).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap(), vec!["customer_id", "expected_purchases", "p_alive"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2357);
+    assert_eq!(&rows[0][0], "0001");
+    let value = |r: &csv::StringRecord, i: usize| r[i].parse::<f64>().unwrap();
+    // Customer 1 is (2, 30.43, 38.86) in weeks: the paper's example customer, 1.226 over 39 weeks.
+    assert!((value(&rows[0], 1) - 1.226).abs() < 5e-4, "{}", &rows[0][1]);
+    let total: f64 = rows.iter().map(|r| value(r, 1)).sum();
+    assert!((total - 1653.41).abs() < 0.01, "total holdout purchases {total}");
+    assert!(rows.iter().all(|r| (0.0..=1.0).contains(&value(r, 2))));
+    assert!(stderr(&result).contains("horizon             39 weeks"), "{}", stderr(&result));
+}
+
+#[test]
+fn a_summary_made_elsewhere_with_aliases_and_an_explicit_unit() {
+    let dir = scratch("foreign");
+    let foreign = dir.join("from_sql.csv");
+    fs::copy(repo("tests/reference/cdnow_customers_summary_with_transactions.csv"), &foreign).unwrap();
+    let out = dir.join("m.json");
+    let result =
+        clv(&["fit", foreign.to_str().unwrap(), "--model", "bg-nbd", "--unit", "week", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    // The published file is rounded to 2 decimals, so the estimates differ slightly from the exact data's.
+    let fitted = read_json(&out);
+    assert!(relative(fitted["params"]["r"].as_f64().unwrap(), 0.2426) < 1e-3);
+}
+
+fn expect_fit_failure(name: &str, csv_text: &str, needles: &[&str]) {
+    let dir = scratch(name);
+    let summary = dir.join("s.csv");
+    fs::write(&summary, csv_text).unwrap();
+    let out = dir.join("m.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", out.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1), "{name}");
+    for needle in needles {
+        assert!(stderr(&result).contains(needle), "{name}: lacks '{needle}': {}", stderr(&result));
+    }
+    assert!(!out.exists(), "{name}: no model file");
+}
+
+#[test]
+fn bad_summaries_are_refused_with_the_row_named() {
+    let head = "customer_id,frequency,recency,T\n";
+    expect_fit_failure(
+        "negative",
+        &format!("{head}a,1,2,5\nb,-1,0,5\n"),
+        &["line 3", "'frequency'", "'-1' is not a whole number"],
+    );
+    expect_fit_failure("missing", &format!("{head}a,1,2,5\nb,1,,5\n"), &["line 3", "'recency'", "missing value"]);
+    expect_fit_failure("recency", &format!("{head}a,1,2,5\nb,1,6,5\n"), &["line 3", "recency 6 is greater than T 5"]);
+    expect_fit_failure("fraction", &format!("{head}a,1.5,2,5\n"), &["line 2", "whole number"]);
+    expect_fit_failure("no-repeat", &format!("{head}a,0,0,5\nb,0,0,7\n"), &["no customer has a repeat purchase"]);
+    expect_fit_failure("columns", "id,x,T\na,1,2\n", &["line 1", "no column named recency or t_x"]);
+}
+
+#[test]
+fn wrong_model_files_are_refused() {
+    let dir = scratch("wrong");
+    let summary = cdnow_summary(&dir);
+    let s = summary.to_str().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let spend =
+        write("gg.json", r#"{"model": "gamma_gamma", "time_unit": "week", "params": {"p": 6, "q": 4, "gamma": 15}}"#);
+    let result = clv(&["predict", "--model", &spend, s, "--horizon", "39"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("not a purchase-count model"), "{}", stderr(&result));
+    let days = write(
+        "d.json",
+        r#"{"model": "bg_nbd", "time_unit": "day", "params": {"r": 0.24, "alpha": 31, "a": 0.8, "b": 2.4}}"#,
+    );
+    let result = clv(&["predict", "--model", &days, s, "--horizon", "39"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("in weeks but the model"), "{}", stderr(&result));
+    let missing =
+        write("m.json", r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.24, "alpha": 4.4, "a": 0.8}}"#);
+    let result = clv(&["predict", "--model", &missing, s, "--horizon", "39"]);
+    assert!(stderr(&result).contains("parameter b is missing"), "{}", stderr(&result));
+    let broken = write("b.json", "{\"model\": ");
+    let result = clv(&["predict", "--model", &broken, s, "--horizon", "39"]);
+    assert!(stderr(&result).contains("not a clv model file"), "{}", stderr(&result));
+}
+
+#[test]
+fn fits_and_simulations_do_not_depend_on_the_thread_count() {
+    let dir = scratch("threads");
+    let summary = cdnow_summary(&dir);
+    let run = |threads: &str, args: &[&str]| {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_clv")).env("RAYON_NUM_THREADS", threads).args(args).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        out.stdout
+    };
+    let mut params = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let file = dir.join(format!("m{threads}.json"));
+        run(threads, &["fit", summary.to_str().unwrap(), "--model", "pareto-nbd", "-q", "-o", file.to_str().unwrap()]);
+        let fitted = read_json(&file);
+        params.push((fitted["params"].clone(), fitted["log_likelihood"].clone()));
+    }
+    assert!(params.windows(2).all(|w| w[0] == w[1]), "{params:?}");
+    let model = dir.join("m1.json");
+    let sim = |threads| {
+        run(threads, &["simulate", "--model", model.to_str().unwrap(), "--customers", "3000", "--seed", "9", "-q"])
+    };
+    let one = sim("1");
+    assert!(one.len() > 30_000);
+    assert_eq!(sim("2"), one);
+}
+
+#[test]
+fn a_simulated_log_summarises_and_fits() {
+    let dir = scratch("simlog");
+    let model = dir.join("truth.json");
+    fs::write(
+        &model,
+        r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}}"#,
+    )
+    .unwrap();
+    let log = dir.join("log.csv");
+    let result = clv(&[
+        "simulate",
+        "--model",
+        model.to_str().unwrap(),
+        "--customers",
+        "20000",
+        "--seed",
+        "4",
+        "-o",
+        log.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let summary = dir.join("s.csv");
+    let result =
+        clv(&["summarize", log.to_str().unwrap(), "--calibration-end", "2001-06-30", "-o", summary.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("customers             20000"), "{}", stderr(&result));
+    let fitted = dir.join("fit.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", fitted.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+}
+
+/// Simulates `n` customers in continuous time from `truth`, fits, and checks every estimate is within three
+/// standard errors of the truth.
+fn recovery(kind: CountModelKind, truth: &dyn CountModel, n: usize, seed: u64) {
+    let plan = SimulationPlan { customers: n, seed, cohort: 12.0, observation_end: 52.0, max_purchases: 100_000 };
+    let customers = simulate(truth, &plan);
+    let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for c in &customers {
+        let (a, b, c) = c.summary(plan.observation_end);
+        x.push(a);
+        t_x.push(b);
+        t.push(c);
+    }
+    let estimate = kind.fit(&FitRows::compress(&x, &t_x, &t), None);
+    assert!(estimate.diagnostics.converged, "{:?}", estimate.diagnostics);
+    for ((name, (got, se)), (_, want)) in
+        estimate.names.iter().zip(estimate.params.iter().zip(&estimate.standard_errors)).zip(truth.parameters())
+    {
+        assert!((got - want).abs() < 3.0 * se, "{}: {name} = {got} ± {se}, truth {want}", kind.file_name());
+    }
+}
+
+#[test]
+fn bg_nbd_recovers_known_parameters_from_200000_simulated_customers() {
+    recovery(CountModelKind::BgNbd, &BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 200_000, 11);
+}
+
+#[test]
+fn pareto_nbd_recovers_known_parameters_from_200000_simulated_customers() {
+    recovery(CountModelKind::ParetoNbd, &ParetoNbd { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 }, 200_000, 12);
+}
+
+#[test]
+fn a_library_fit_in_days_matches_the_fit_in_weeks() {
+    let dir = scratch("days");
+    let table = read_summary(&cdnow_summary(&dir), Some(TimeUnit::Week), TimeUnit::Week).unwrap();
+    let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
+    let days = |v: &[f64]| v.iter().map(|t| t * 7.0).collect::<Vec<f64>>();
+    let weeks = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
+    let in_days = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &days(&table.recency), &days(&table.age)), None);
+    assert!(in_days.diagnostics.converged);
+    // alpha scales with the unit; r, a, b do not; the log-likelihood shifts by -sum(x) ln 7.
+    assert!(relative(in_days.params[1] / 7.0, weeks.params[1]) < 1e-6);
+    for j in [0, 2, 3] {
+        assert!(relative(in_days.params[j], weeks.params[j]) < 1e-6);
+    }
+    let shift = -x.iter().sum::<f64>() * 7f64.ln();
+    assert!((in_days.log_likelihood - (weeks.log_likelihood + shift)).abs() < 1e-6);
+}
