@@ -6,11 +6,17 @@ use std::path::{Path, PathBuf};
 
 /// Writes `path` through `write`: the content goes to a temporary file in the same folder, is flushed to disk,
 /// and is renamed over `path` only when complete. On any error the temporary file is removed and `path` is left
-/// as it was.
+/// as it was. A target that exists and is not a regular file (`/dev/null`, a named pipe) is written directly:
+/// renaming over it would replace the device.
 pub fn write_atomically<F>(path: &Path, write: F) -> io::Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> io::Result<()>,
 {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut out = BufWriter::new(fs::OpenOptions::new().write(true).open(path)?);
+        write(&mut out)?;
+        return out.into_inner().map_err(io::IntoInnerError::into_error).map(drop);
+    }
     let temporary = temporary_path(path);
     let result = (|| {
         let mut out = BufWriter::with_capacity(1 << 16, File::create(&temporary)?);
@@ -51,5 +57,13 @@ mod tests {
         assert_eq!(fs::read(&target).unwrap(), b"old");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_device_is_written_to_not_replaced() {
+        let null = Path::new("/dev/null");
+        write_atomically(null, |w| w.write_all(b"discarded")).unwrap();
+        assert!(!fs::metadata(null).unwrap().is_file(), "/dev/null is still a device");
     }
 }
