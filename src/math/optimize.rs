@@ -18,15 +18,17 @@ pub trait Objective: Sync {
 pub struct Settings {
     /// Converged when the largest gradient component is at most this...
     pub gradient_tolerance: f64,
-    /// ...and the Newton decrement gᵀH⁻¹g at most this (the predicted remaining decrease, doubled).
+    /// ...and the Newton decrement gᵀH⁻¹g at most this (the predicted remaining decrease, doubled)...
     pub decrement_tolerance: f64,
+    /// ...or the largest component of the Newton step (the estimated distance to the optimum) at most this.
+    pub step_tolerance: f64,
     /// BFGS iterations at most.
     pub max_iterations: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { gradient_tolerance: 1e-7, decrement_tolerance: 1e-18, max_iterations: 400 }
+        Settings { gradient_tolerance: 1e-7, decrement_tolerance: 1e-18, step_tolerance: 1e-8, max_iterations: 400 }
     }
 }
 
@@ -257,11 +259,22 @@ fn newton_phase(
         };
         let d: Vec<f64> = cholesky_solve(&l, n, &g).iter().map(|v| -v).collect();
         decrement = -dot(&g, &d);
-        if max_abs(&g) <= settings.gradient_tolerance && decrement <= settings.decrement_tolerance {
-            message = "converged: gradient and Newton decrement below tolerance".into();
+        if max_abs(&g) <= settings.gradient_tolerance
+            && (decrement <= settings.decrement_tolerance || max_abs(&d) <= settings.step_tolerance)
+        {
+            message = "converged: gradient and Newton step (or decrement) below tolerance".into();
             break;
         }
         iterations += 1;
+        // A decrease below the resolution of f cannot be verified by a line search: trust the quadratic model.
+        if decrement <= 1e-14 * f.abs().max(1.0) {
+            if let Some((f_new, g_new)) = counter.eval(&step(&x, &d, 1.0)) {
+                x = step(&x, &d, 1.0);
+                f = f_new;
+                g = g_new;
+                continue;
+            }
+        }
         let mut alpha = 1.0;
         let mut moved = false;
         for _ in 0..40 {

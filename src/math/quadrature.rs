@@ -29,37 +29,55 @@ const GAUSS_WEIGHTS: [f64; 4] = [
     0.417_959_183_673_469_387_755_102_040_816_3,
 ];
 
-/// One panel: the Kronrod estimate and the difference from the Gauss estimate.
-fn panel(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> (f64, f64) {
+/// One panel: the Kronrod estimates of each component and the largest difference from the Gauss estimates.
+fn panel<const N: usize>(f: &dyn Fn(f64) -> [f64; N], a: f64, b: f64) -> ([f64; N], f64) {
     let centre = 0.5 * (a + b);
     let half = 0.5 * (b - a);
     let fc = f(centre);
-    let mut kronrod = KRONROD_WEIGHTS[7] * fc;
-    let mut gauss = GAUSS_WEIGHTS[3] * fc;
+    let mut kronrod = fc.map(|v| KRONROD_WEIGHTS[7] * v);
+    let mut gauss = fc.map(|v| GAUSS_WEIGHTS[3] * v);
     for k in 0..7 {
         let dx = half * KRONROD_NODES[k];
-        let pair = f(centre - dx) + f(centre + dx);
-        kronrod += KRONROD_WEIGHTS[k] * pair;
-        if k % 2 == 1 {
-            gauss += GAUSS_WEIGHTS[k / 2] * pair;
+        let (lo, hi) = (f(centre - dx), f(centre + dx));
+        for j in 0..N {
+            let pair = lo[j] + hi[j];
+            kronrod[j] += KRONROD_WEIGHTS[k] * pair;
+            if k % 2 == 1 {
+                gauss[j] += GAUSS_WEIGHTS[k / 2] * pair;
+            }
         }
     }
-    (kronrod * half, (kronrod - gauss).abs() * half)
+    let error = (0..N).map(|j| (kronrod[j] - gauss[j]).abs() * half).fold(0.0, f64::max);
+    (kronrod.map(|v| v * half), error)
 }
 
 /// ∫_a^b f, bisecting the panel with the largest error estimate until the total estimated error is below
 /// `relative_tolerance` times the integral's magnitude (at most 2,000 panels).
 pub fn integrate(f: &dyn Fn(f64) -> f64, a: f64, b: f64, relative_tolerance: f64) -> f64 {
+    integrate_many(&|x| [f(x)], a, b, relative_tolerance)[0]
+}
+
+/// ∫_a^b of a vector of functions evaluated together, refined until the largest component error is below
+/// `relative_tolerance` times the smallest component magnitude (at most 2,000 panels).
+pub fn integrate_many<const N: usize>(f: &dyn Fn(f64) -> [f64; N], a: f64, b: f64, relative_tolerance: f64) -> [f64; N] {
     if a == b {
-        return 0.0;
+        return [0.0; N];
     }
     let (value, error) = panel(f, a, b);
     let mut panels = vec![(a, b, value, error)];
+    let total = |panels: &[(f64, f64, [f64; N], f64)]| {
+        let mut sum = [0.0; N];
+        for p in panels {
+            (0..N).for_each(|j| sum[j] += p.2[j]);
+        }
+        sum
+    };
     for _ in 0..2000 {
-        let total: f64 = panels.iter().map(|p| p.2).sum();
+        let sum = total(&panels);
+        let scale = sum.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
         let total_error: f64 = panels.iter().map(|p| p.3).sum();
-        if total_error <= relative_tolerance * total.abs() || total_error < 1e-300 {
-            return total;
+        if total_error <= relative_tolerance * scale || total_error < 1e-300 {
+            return sum;
         }
         let worst = (0..panels.len()).max_by(|&i, &j| panels[i].3.total_cmp(&panels[j].3)).expect("non-empty");
         let (lo, hi, _, _) = panels.swap_remove(worst);
@@ -69,7 +87,7 @@ pub fn integrate(f: &dyn Fn(f64) -> f64, a: f64, b: f64, relative_tolerance: f64
         panels.push((lo, mid, v1, e1));
         panels.push((mid, hi, v2, e2));
     }
-    panels.iter().map(|p| p.2).sum()
+    total(&panels)
 }
 
 #[cfg(test)]

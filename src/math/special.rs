@@ -6,6 +6,16 @@ pub fn ln_gamma(x: f64) -> f64 {
     statrs::function::gamma::ln_gamma(x)
 }
 
+/// (ln |Γ(x)|, sign of Γ(x)) for any real x that is not 0 or a negative integer, by the reflection formula
+/// Γ(x) Γ(1 − x) = π / sin(πx) below 1/2.
+pub fn ln_gamma_signed(x: f64) -> (f64, f64) {
+    if x >= 0.5 {
+        return (ln_gamma(x), 1.0);
+    }
+    let s = (std::f64::consts::PI * x).sin();
+    (std::f64::consts::PI.ln() - s.abs().ln() - ln_gamma(1.0 - x), s.signum())
+}
+
 /// ψ(x) = d ln Γ(x) / dx for x > 0 (statrs, AS 103 with the asymptotic series from x = 12).
 pub fn digamma(x: f64) -> f64 {
     statrs::function::gamma::digamma(x)
@@ -56,6 +66,17 @@ mod tests {
             assert!((ln_gamma(x) - lg).abs() <= 1e-13 * lg.abs().max(1.0), "ln_gamma({x})");
             assert!((digamma(x) - dg).abs() <= 1e-12 * dg.abs().max(1.0), "digamma({x}) = {}", digamma(x));
         }
+    }
+
+    #[test]
+    fn signed_log_gamma_below_zero() {
+        // Γ(-0.5) = -2 sqrt(pi), Γ(-1.5) = 4 sqrt(pi) / 3, Γ(0.25) = 3.6256099082219083119.
+        let (l, s) = ln_gamma_signed(-0.5);
+        assert!((l - (2.0 * std::f64::consts::PI.sqrt()).ln()).abs() < 1e-14 && s == -1.0);
+        let (l, s) = ln_gamma_signed(-1.5);
+        assert!((l - (4.0 * std::f64::consts::PI.sqrt() / 3.0).ln()).abs() < 1e-14 && s == 1.0);
+        let (l, s) = ln_gamma_signed(0.25);
+        assert!((l - 3.625_609_908_221_908_3f64.ln()).abs() < 1e-14 && s == 1.0);
     }
 
     #[test]
