@@ -3,8 +3,8 @@
 //!
 //! Run: `cargo bench --bench fit`.
 
-use clv::count::simulate::{simulate, SimulationPlan};
-use clv::count::{predict_table, BgNbd, CountModel, CountModelKind, ParetoNbd};
+use clv::count::simulate::{SimulationPlan, simulate};
+use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd, predict_table};
 use clv::data::customers::IdArena;
 use clv::data::{SummaryTable, TimeUnit};
 use clv::fit::FitRows;

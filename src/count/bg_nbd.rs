@@ -209,8 +209,9 @@ impl Family for BgNbdFamily {
                 d_r: digamma(r + x) - dg_r,
                 d_a: dg_ab - digamma(a + b + x),
                 d_b: dg_ab + digamma(b + x) - dg_b - digamma(a + b + x),
-                ln_a_over: a.ln() - (b + x - 1.0).ln(),
-                inv_b_x1: 1.0 / (b + x - 1.0),
+                // Used only when x > 0 (b + x − 1 may be 0 or negative for x = 0).
+                ln_a_over: if x > 0.0 { a.ln() - (b + x - 1.0).ln() } else { 0.0 },
+                inv_b_x1: if x > 0.0 { 1.0 / (b + x - 1.0) } else { 0.0 },
             })
             .collect();
         Some(BgNbdCache { ln_alpha: alpha.ln(), per_x })
@@ -226,8 +227,12 @@ impl Family for BgNbdFamily {
         let (tail, w3, w4, ln_atx) = if x > 0.0 {
             let ln_atx = (alpha + t_x).ln();
             let ln_a4 = terms.ln_a_over - (r + x) * ln_atx;
-            let tail = log_add_exp(ln_a3, ln_a4);
-            (tail, (ln_a3 - tail).exp(), (ln_a4 - tail).exp(), ln_atx)
+            // log-sum-exp and its two weights from a single exponential.
+            let e = (-(ln_a3 - ln_a4).abs()).exp();
+            let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let tail = ln_a3.max(ln_a4) + e.ln_1p();
+            let (w3, w4) = if ln_a3 >= ln_a4 { (w_hi, w_lo) } else { (w_lo, w_hi) };
+            (tail, w3, w4, ln_atx)
         } else {
             (ln_a3, 1.0, 0.0, 0.0)
         };

@@ -7,7 +7,7 @@ pub mod model_file;
 pub mod rows;
 
 use crate::math::linalg::inverse_spd;
-use crate::math::optimize::{Minimum, Objective, Settings, minimize};
+use crate::math::optimize::{Minimum, Objective, Settings, minimize, minimize_near};
 use rayon::prelude::*;
 pub use rows::FitRows;
 
@@ -148,17 +148,27 @@ pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) ->
     let settings = Settings::default();
     let base = warm_start.map_or_else(|| family.start(rows), <[f64]>::to_vec);
     let log_base: Vec<f64> = base.iter().map(|p| p.ln()).collect();
-    // A cheap warm start on a systematic subsample when the data are large.
-    let first = if rows.len() > 40_000 && warm_start.is_none() {
+    // Large data: fit a systematic subsample first, then Newton on all rows from there with the subsample's
+    // curvature (the mean log-likelihood has the same scale on both), so that only a few passes touch all rows.
+    if rows.len() > 40_000 && warm_start.is_none() {
         let sample = rows.subsample(rows.len() / 20_000);
         let sample_weight: f64 = sample.weight.iter().sum();
         let rough =
             minimize(&MeanNegLogLik { family, rows: &sample, total_weight: sample_weight }, &log_base, &settings);
-        if rough.value.is_finite() { rough.x } else { log_base.clone() }
-    } else {
-        log_base.clone()
-    };
-    let mut starts = vec![first];
+        if let (true, Some(h)) = (rough.converged, rough.hessian) {
+            let mut best = minimize_near(&objective, &rough.x, h, &settings);
+            if best.converged {
+                best.message = format!(
+                    "{}; started from a fit on every {}th row ({} evaluations on the subsample)",
+                    best.message,
+                    rows.len() / 20_000,
+                    rough.evaluations
+                );
+                return estimate(family, rows, &best, &log_base, 1);
+            }
+        }
+    }
+    let mut starts = vec![log_base.clone()];
     for factor in [0.1f64, 10.0, 0.01, 100.0] {
         starts.push(
             log_base

@@ -307,7 +307,22 @@ mod tests {
 
     #[test]
     fn shifted_form_matches_the_general_series_and_its_derivatives_match_differences() {
-        for (a, b, z) in [(27.16, 1.61, 0.09), (1.16, 26.55, 0.6), (0.8, 0.3, 0.0), (3.0, 2.0, 0.95), (1.2, 1.6, 0.9999), (300.5, 2.5, 0.999), (1.1, 0.6, 0.97), (31.2, 30.6, 0.8), (31.2, 31.6, 0.3), (1.16, 0.55, 0.995), (1.16, 1.55, 0.99), (2.3, 2.7, 0.95), (0.7, 3.4, 0.93), (1.1, 1.004, 0.97)] {
+        for (a, b, z) in [
+            (27.16, 1.61, 0.09),
+            (1.16, 26.55, 0.6),
+            (0.8, 0.3, 0.0),
+            (3.0, 2.0, 0.95),
+            (1.2, 1.6, 0.9999),
+            (300.5, 2.5, 0.999),
+            (1.1, 0.6, 0.97),
+            (31.2, 30.6, 0.8),
+            (31.2, 31.6, 0.3),
+            (1.16, 0.55, 0.995),
+            (1.16, 1.55, 0.99),
+            (2.3, 2.7, 0.95),
+            (0.7, 3.4, 0.93),
+            (1.1, 1.004, 0.97),
+        ] {
             let f = hyp2f1_shifted(a, b, z).unwrap();
             let general = ln_hyp2f1(a, b, a + 1.0, z).unwrap();
             assert!((f.ln_value - general).abs() < 1e-12 * general.abs().max(1.0), "{a} {b} {z}");
@@ -319,7 +334,9 @@ mod tests {
             assert!((f.d_b - d_b).abs() < 1e-7 * d_b.abs().max(1.0), "d_b {} vs {d_b}", f.d_b);
             if z > 0.0 {
                 let hz = 1e-4 * (1.0 - z).min(z);
-                let d_z = (hyp2f1_shifted(a, b, z + hz).unwrap().ln_value - hyp2f1_shifted(a, b, z - hz).unwrap().ln_value) / (2.0 * hz);
+                let d_z = (hyp2f1_shifted(a, b, z + hz).unwrap().ln_value
+                    - hyp2f1_shifted(a, b, z - hz).unwrap().ln_value)
+                    / (2.0 * hz);
                 assert!((f.d_z - d_z).abs() < 1e-6 * d_z.abs().max(1.0), "d_z {} vs {d_z}", f.d_z);
             }
         }

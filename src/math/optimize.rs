@@ -115,7 +115,7 @@ pub fn minimize(objective: &dyn Objective, start: &[f64], settings: &Settings) -
         f = f_new;
         g = g_new;
     }
-    newton_phase(&mut counter, x, f, g, iterations, settings)
+    newton_phase(&mut counter, x, f, g, iterations, settings, None)
 }
 
 /// The inverse-Hessian BFGS update (Nocedal & Wright eq. 6.17).
@@ -203,22 +203,20 @@ fn line_search(counter: &mut Counter, x: &[f64], f0: f64, g0: &[f64], d: &[f64])
     (lo.alpha > 0.0).then(|| (lo.alpha, lo.f, lo.g.expect("finite trial")))
 }
 
-/// The Hessian by central differences of the analytic gradient, symmetrised.
-pub fn hessian_by_differences(objective: &dyn Objective, x: &[f64]) -> Option<Vec<f64>> {
+/// The Hessian by forward differences of the analytic gradient (whose value `g` at `x` is known), symmetrised:
+/// n gradient evaluations, relative accuracy about 1e-6 with steps of 1e-6.
+pub fn hessian_by_differences(objective: &dyn Objective, x: &[f64], g: &[f64]) -> Option<Vec<f64>> {
     let n = x.len();
     let mut h = vec![0.0; n * n];
-    let mut plus = vec![0.0; n];
-    let mut minus = vec![0.0; n];
+    let mut shifted = vec![0.0; n];
     for j in 0..n {
-        let step_size = 1e-4 * x[j].abs().max(1.0);
+        let step_size = 1e-6 * x[j].abs().max(1.0);
         let mut xp = x.to_vec();
         xp[j] += step_size;
-        let mut xm = x.to_vec();
-        xm[j] -= step_size;
-        objective.evaluate(&xp, &mut plus)?;
-        objective.evaluate(&xm, &mut minus)?;
+        let step_size = xp[j] - x[j];
+        objective.evaluate(&xp, &mut shifted)?;
         for i in 0..n {
-            h[i * n + j] = (plus[i] - minus[i]) / (2.0 * step_size);
+            h[i * n + j] = (shifted[i] - g[i]) / step_size;
         }
     }
     for i in 0..n {
@@ -231,7 +229,24 @@ pub fn hessian_by_differences(objective: &dyn Objective, x: &[f64]) -> Option<Ve
     h.iter().all(|v| v.is_finite()).then_some(h)
 }
 
-/// Newton steps with a backtracking line search, the Hessian refreshed each step.
+/// Newton's method from `start` with `hessian` as the first curvature (for instance from a fit on a subsample,
+/// on the same mean scale); falls back to [`minimize`] when the Newton steps do not converge.
+pub fn minimize_near(objective: &dyn Objective, start: &[f64], hessian: Vec<f64>, settings: &Settings) -> Minimum {
+    let mut counter = Counter { objective, evaluations: 0 };
+    let Some((f, g)) = counter.eval(start) else {
+        return failed(start, counter.evaluations, "the objective is not finite at the starting point");
+    };
+    let result = newton_phase(&mut counter, start.to_vec(), f, g, 0, settings, Some(hessian));
+    if result.converged {
+        return result;
+    }
+    let mut retry = minimize(objective, start, settings);
+    retry.evaluations += result.evaluations;
+    retry
+}
+
+/// Newton steps with a backtracking line search. The Hessian is recomputed when the last step was damped or
+/// the gradient did not fall fourfold; at the end it is recomputed at the final point, for standard errors.
 fn newton_phase(
     counter: &mut Counter,
     mut x: Vec<f64>,
@@ -239,20 +254,25 @@ fn newton_phase(
     mut g: Vec<f64>,
     mut iterations: usize,
     settings: &Settings,
+    mut hessian: Option<Vec<f64>>,
 ) -> Minimum {
     let n = x.len();
     let mut decrement = f64::NAN;
-    let mut hessian = None;
+    // `fresh`: the Hessian in hand was computed at the current point; `refresh`: the last step asks for a new one.
+    let (mut fresh, mut refresh) = (false, hessian.is_none());
     let mut message = String::new();
     for _ in 0..50 {
-        counter.evaluations += 2 * n;
-        let Some(h) = hessian_by_differences(counter.objective, &x) else {
-            message = "the Hessian is not finite near the optimum".into();
-            break;
-        };
-        let l = cholesky(&h, n);
-        hessian = Some(h);
-        let Some(l) = l else {
+        if refresh && !fresh {
+            counter.evaluations += n;
+            let Some(h) = hessian_by_differences(counter.objective, &x, &g) else {
+                message = "the Hessian is not finite near the optimum".into();
+                break;
+            };
+            hessian = Some(h);
+            fresh = true;
+        }
+        let h = hessian.as_ref().expect("set above");
+        let Some(l) = cholesky(h, n) else {
             decrement = f64::NAN;
             message = "the Hessian is not positive definite: no isolated optimum (a flat or boundary direction)".into();
             break;
@@ -266,20 +286,15 @@ fn newton_phase(
             break;
         }
         iterations += 1;
+        let g_before = max_abs(&g);
         // A decrease below the resolution of f cannot be verified by a line search: trust the quadratic model.
-        if decrement <= 1e-14 * f.abs().max(1.0) {
-            if let Some((f_new, g_new)) = counter.eval(&step(&x, &d, 1.0)) {
-                x = step(&x, &d, 1.0);
-                f = f_new;
-                g = g_new;
-                continue;
-            }
-        }
+        let trusted = decrement <= 1e-14 * f.abs().max(1.0);
         let mut alpha = 1.0;
         let mut moved = false;
         for _ in 0..40 {
             if let Some((f_new, g_new)) = counter.eval(&step(&x, &d, alpha)) {
-                if f_new <= f + 1e-4 * alpha * dot(&g, &d) || (f_new <= f && max_abs(&g_new) < max_abs(&g)) {
+                let decreased = f_new <= f + 1e-4 * alpha * dot(&g, &d);
+                if trusted || decreased || (f_new <= f && max_abs(&g_new) < max_abs(&g)) {
                     x = step(&x, &d, alpha);
                     f = f_new;
                     g = g_new;
@@ -297,10 +312,20 @@ fn newton_phase(
             };
             break;
         }
+        // Keep the curvature while full steps cut the gradient fast; refresh it otherwise.
+        fresh = false;
+        refresh = alpha < 1.0 || max_abs(&g) > 0.25 * g_before;
     }
     let converged = message.starts_with("converged");
     if message.is_empty() {
         message = "the Newton phase did not converge within 50 steps".into();
+    }
+    // The reported Hessian (standard errors) is taken at the final point.
+    if converged && !fresh {
+        counter.evaluations += n;
+        if let Some(h) = hessian_by_differences(counter.objective, &x, &g) {
+            hessian = Some(h);
+        }
     }
     Minimum {
         x,

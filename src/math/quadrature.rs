@@ -59,7 +59,12 @@ pub fn integrate(f: &dyn Fn(f64) -> f64, a: f64, b: f64, relative_tolerance: f64
 
 /// ∫_a^b of a vector of functions evaluated together, refined until the largest component error is below
 /// `relative_tolerance` times the smallest component magnitude (at most 2,000 panels).
-pub fn integrate_many<const N: usize>(f: &dyn Fn(f64) -> [f64; N], a: f64, b: f64, relative_tolerance: f64) -> [f64; N] {
+pub fn integrate_many<const N: usize>(
+    f: &dyn Fn(f64) -> [f64; N],
+    a: f64,
+    b: f64,
+    relative_tolerance: f64,
+) -> [f64; N] {
     if a == b {
         return [0.0; N];
     }
