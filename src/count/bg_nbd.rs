@@ -217,7 +217,7 @@ impl Family for BgNbdFamily {
         Some(BgNbdCache { ln_alpha: alpha.ln(), per_x })
     }
 
-    fn row(&self, p: &[f64], cache: &BgNbdCache, rows: &FitRows, i: usize, g: &mut [f64]) -> f64 {
+    fn row(&self, p: &[f64], cache: &BgNbdCache, rows: &FitRows, i: usize, w: f64, g: &mut [f64]) -> f64 {
         let (r, alpha, a) = (p[0], p[1], p[2]);
         let (x, t_x, age) = (rows.x[i], rows.t_x[i], rows.age[i]);
         let terms = &cache.per_x[rows.x_slot[i] as usize];
@@ -236,11 +236,11 @@ impl Family for BgNbdFamily {
         } else {
             (ln_a3, 1.0, 0.0, 0.0)
         };
-        g[0] += terms.d_r + cache.ln_alpha - w3 * ln_at - w4 * ln_atx;
-        g[1] += r / alpha - (r + x) * (w3 / (alpha + age) + if x > 0.0 { w4 / (alpha + t_x) } else { 0.0 });
-        g[2] += terms.d_a + w4 / a;
-        g[3] += terms.d_b - w4 * terms.inv_b_x1;
-        terms.ln_const + r * cache.ln_alpha + tail
+        g[0] += w * (terms.d_r + cache.ln_alpha - w3 * ln_at - w4 * ln_atx);
+        g[1] += w * (r / alpha - (r + x) * (w3 / (alpha + age) + if x > 0.0 { w4 / (alpha + t_x) } else { 0.0 }));
+        g[2] += w * (terms.d_a + w4 / a);
+        g[3] += w * (terms.d_b - w4 * terms.inv_b_x1);
+        w * (terms.ln_const + r * cache.ln_alpha + tail)
     }
 }
 
@@ -346,11 +346,11 @@ mod tests {
         let family = BgNbdFamily;
         let value = |p: &[f64]| {
             let cache = family.prepare(p, &rows.distinct_x).unwrap();
-            (0..rows.len()).map(|i| family.row(p, &cache, &rows, i, &mut [0.0; 4])).sum::<f64>()
+            (0..rows.len()).map(|i| family.row(p, &cache, &rows, i, 1.0, &mut [0.0; 4])).sum::<f64>()
         };
         let cache = family.prepare(&p, &rows.distinct_x).unwrap();
         let mut g = [0.0; 4];
-        let total: f64 = (0..rows.len()).map(|i| family.row(&p, &cache, &rows, i, &mut g)).sum();
+        let total: f64 = (0..rows.len()).map(|i| family.row(&p, &cache, &rows, i, 1.0, &mut g)).sum();
         let direct: f64 =
             (0..rows.len()).map(|i| BgNbd::from_params(&p).log_likelihood(rows.x[i], rows.t_x[i], rows.age[i])).sum();
         close(total, direct, 1e-10, "the family's sum equals the model's likelihood");

@@ -221,16 +221,20 @@ impl Family for ParetoNbdFamily {
         })
     }
 
-    fn row(&self, p: &[f64], cache: &ParetoNbdCache, rows: &FitRows, i: usize, g: &mut [f64]) -> f64 {
+    fn row(&self, p: &[f64], cache: &ParetoNbdCache, rows: &FitRows, i: usize, w: f64, g: &mut [f64]) -> f64 {
         let (ln_gamma_ratio, digamma_ratio) = cache.per_x[rows.x_slot[i] as usize];
-        ParetoNbd::from_params(p).log_likelihood_with(
+        let mut row_gradient = [0.0; 4];
+        let model = ParetoNbd::from_params(p);
+        let ll = model.log_likelihood_with(
             rows.x[i],
             rows.t_x[i],
             rows.age[i],
             ln_gamma_ratio,
             digamma_ratio,
-            g,
-        )
+            &mut row_gradient,
+        );
+        g.iter_mut().zip(row_gradient).for_each(|(a, b)| *a += w * b);
+        w * ll
     }
 }
 
@@ -337,12 +341,12 @@ mod tests {
         for p in [[0.55, 10.58, 0.61, 11.67], [0.55, 15.0, 0.61, 3.0]] {
             let value = |p: &[f64]| {
                 let cache = family.prepare(p, &rows.distinct_x).unwrap();
-                (0..rows.len()).map(|i| family.row(p, &cache, &rows, i, &mut [0.0; 4])).sum::<f64>()
+                (0..rows.len()).map(|i| family.row(p, &cache, &rows, i, 1.0, &mut [0.0; 4])).sum::<f64>()
             };
             let cache = family.prepare(&p, &rows.distinct_x).unwrap();
             let mut g = [0.0; 4];
             (0..rows.len()).for_each(|i| {
-                family.row(&p, &cache, &rows, i, &mut g);
+                family.row(&p, &cache, &rows, i, 1.0, &mut g);
             });
             for j in 0..4 {
                 let h = 1e-6 * p[j];

@@ -29,9 +29,17 @@ pub trait Family: Sync {
     fn start(&self, rows: &FitRows) -> Vec<f64>;
     /// Prepares the per-x terms; `None` when the parameters are unusable.
     fn prepare(&self, params: &[f64], distinct_x: &[f64]) -> Option<Self::Cache>;
-    /// ln L of row `i` of `rows`, adding ∂ ln L / ∂θ (natural parameters) into `gradient`; NaN when it cannot be
-    /// computed.
-    fn row(&self, params: &[f64], cache: &Self::Cache, rows: &FitRows, i: usize, gradient: &mut [f64]) -> f64;
+    /// `weight` × ln L of row `i` of `rows`, adding `weight` × ∂ ln L / ∂θ (natural parameters) into
+    /// `gradient`; NaN when it cannot be computed.
+    fn row(
+        &self,
+        params: &[f64],
+        cache: &Self::Cache,
+        rows: &FitRows,
+        i: usize,
+        weight: f64,
+        gradient: &mut [f64],
+    ) -> f64;
 }
 
 /// Diagnostics of a fit, reported in model files and on screen.
@@ -94,14 +102,8 @@ impl<F: Family> MeanNegLogLik<'_, F> {
             .map(|c| {
                 let mut value = 0.0;
                 let mut gradient = vec![0.0; n];
-                let mut row_gradient = vec![0.0; n];
                 for i in c * CHUNK..((c + 1) * CHUNK).min(rows.len()) {
-                    row_gradient.iter_mut().for_each(|g| *g = 0.0);
-                    let w = rows.weight[i];
-                    value += w * self.family.row(params, &cache, rows, i, &mut row_gradient);
-                    for (g, rg) in gradient.iter_mut().zip(&row_gradient) {
-                        *g += w * rg;
-                    }
+                    value += self.family.row(params, &cache, rows, i, rows.weight[i], &mut gradient);
                 }
                 (value, gradient)
             })

@@ -70,15 +70,21 @@ fn ln_hyp2f1_unit(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1Error> {
 /// ln of the power series Σ (a)_n (b)_n / ((c)_n n!) z^n, with a running log-scale against overflow.
 fn ln_series(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1Error> {
     const RESCALE: f64 = 1e200;
+    let ratio = |n: f64| (a + n) * (b + n) / ((c + n) * (n + 1.0)) * z;
+    // Past this index the ratios approach z monotonically, so the tail bound below holds.
+    let settled = (a - c).abs() + (b - c).abs();
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
     let mut ln_scale = 0.0f64;
-    for n in 0..MAX_TERMS {
-        let nf = n as f64;
-        let ratio = (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0)) * z;
-        term *= ratio;
-        sum += term;
-        if term == 0.0 {
+    let mut n = 0.0f64;
+    // Two terms per step: their ratios are independent, so the divisions overlap.
+    while n < MAX_TERMS as f64 {
+        let (r0, r1) = (ratio(n), ratio(n + 1.0));
+        let t0 = term * r0;
+        term = t0 * r1;
+        sum += t0 + term;
+        n += 2.0;
+        if term == 0.0 || t0 == 0.0 {
             return finish(sum, ln_scale);
         }
         if sum.abs() > RESCALE || term.abs() > RESCALE {
@@ -86,14 +92,11 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64) -> Result<f64, Hyp2f1Error> {
             term /= RESCALE;
             ln_scale += RESCALE.ln();
         }
-        // Stop once the terms are decreasing geometrically and negligible; the remaining tail is then bounded
-        // by |term| * ratio / (1 − ratio).
-        if ratio.abs() < 1.0 && nf > (a - c).abs() + (b - c).abs() {
-            let next_ratio = ratio.abs().max(z.abs());
-            let tail = term.abs() * next_ratio / (1.0 - next_ratio);
-            if tail <= 1e-17 * sum.abs() {
-                return finish(sum, ln_scale);
-            }
+        // Stop once the terms decrease geometrically and are negligible: the remaining tail is bounded by
+        // |term| q / (1 − q) with q = max(|ratio|, z) (written without a division).
+        let q = r1.abs().max(z.abs());
+        if q < 1.0 && n > settled && term.abs() * q <= 1e-17 * sum.abs() * (1.0 - q) {
+            return finish(sum, ln_scale);
         }
     }
     Err(Hyp2f1Error::NoConvergence { z })
