@@ -333,3 +333,50 @@ fn a_library_fit_in_days_matches_the_fit_in_weeks() {
     let shift = -x.iter().sum::<f64>() * 7f64.ln();
     assert!((in_days.log_likelihood - (weeks.log_likelihood + shift)).abs() < 1e-6);
 }
+
+#[test]
+fn a_population_that_never_drops_out_is_fitted_at_the_boundary_and_says_so() {
+    // Nobody drops out (p ~ Beta(1e-5, 1000)): the drop-out parameters go to their limit, the purchase-rate
+    // parameters are still estimated, with standard errors.
+    let truth = BgNbd { r: 0.5, alpha: 5.0, a: 1e-5, b: 1000.0 };
+    let plan =
+        SimulationPlan { customers: 20_000, seed: 5, cohort: 12.0, observation_end: 78.0, max_purchases: 100_000 };
+    let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    for c in simulate(&truth, &plan) {
+        let (a, b, c) = c.summary(plan.observation_end);
+        x.push(a);
+        t_x.push(b);
+        t.push(c);
+    }
+    let rows = FitRows::compress(&x, &t_x, &t);
+    for kind in [CountModelKind::BgNbd, CountModelKind::ParetoNbd] {
+        let e = kind.fit(&rows, None);
+        let d = &e.diagnostics;
+        assert!(!d.converged && !d.boundary.is_empty(), "{}: {d:?}", kind.file_name());
+        assert!(d.message.contains("boundary"), "{}", d.message);
+        for (j, want) in [(0, 0.5), (1, 5.0)] {
+            let (got, se) = (e.params[j], e.standard_errors[j]);
+            assert!(
+                se.is_finite() && (got - want).abs() < 3.0 * se,
+                "{}: {} = {got} ± {se}",
+                kind.file_name(),
+                e.names[j]
+            );
+        }
+    }
+    // Through the binary: a model file is written, with the boundary recorded, and the exit status is 0.
+    let dir = scratch("boundary");
+    let summary = dir.join("s.csv");
+    let mut text = String::from("customer_id,frequency,recency,T\n");
+    for i in 0..x.len() {
+        text.push_str(&format!("{i},{},{},{}\n", x[i], t_x[i], t[i]));
+    }
+    fs::write(&summary, text).unwrap();
+    let out = dir.join("m.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("at the boundary"), "{}", stderr(&result));
+    let fitted = read_json(&out);
+    assert_eq!(fitted["converged"], false);
+    assert!(!fitted["diagnostics"]["boundary"].as_array().unwrap().is_empty());
+}

@@ -13,8 +13,11 @@ pub use rows::FitRows;
 
 /// Rows per parallel chunk: the unit of work and of the fixed summation order.
 const CHUNK: usize = 4096;
-/// A log-parameter this far from the data's scale means the optimum is on the boundary (e^25 ≈ 7e10).
-const BOUNDARY_LOG: f64 = 25.0;
+/// A log-parameter that moved this far from the start (a factor of e^5 ≈ 150) while the fit found no isolated
+/// optimum is heading for the boundary (0 or infinity).
+const BOUNDARY_DRIFT: f64 = 5.0;
+/// The gradient is flat enough there for the point reached to stand for the limit.
+const BOUNDARY_GRADIENT: f64 = 1e-4;
 
 /// A model family as the engine sees it: natural parameters (all positive) to a per-row log-likelihood and its
 /// gradient. Terms that depend on x alone are prepared once per distinct x.
@@ -185,6 +188,10 @@ pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) ->
     for start in &starts {
         tried += 1;
         let result = minimize(&objective, start, &settings);
+        // A fit drifting to the boundary from the first start does so from the others too.
+        if !result.converged && !boundary_parameters(&result, &log_base).is_empty() {
+            return estimate(family, rows, &result, &log_base, tried);
+        }
         let better = match &best {
             None => true,
             Some(b) => {
@@ -202,6 +209,16 @@ pub fn fit<F: Family>(family: &F, rows: &FitRows, warm_start: Option<&[f64]>) ->
     estimate(family, rows, &best, &log_base, tried)
 }
 
+/// The parameters heading for 0 or infinity in a fit that found no isolated optimum: far from the start,
+/// with a flat gradient. Empty when the failure is of another kind.
+fn boundary_parameters(result: &Minimum, log_base: &[f64]) -> Vec<usize> {
+    let flat = result.gradient.iter().all(|g| g.abs() <= BOUNDARY_GRADIENT);
+    if !flat {
+        return Vec::new();
+    }
+    (0..log_base.len()).filter(|&j| (result.x[j] - log_base[j]).abs() > BOUNDARY_DRIFT).collect()
+}
+
 /// Builds the estimate: natural parameters, standard errors by the delta method from the log-scale Hessian
 /// (Cov(θ) = diag(θ) (N H)⁻¹ diag(θ)), boundary detection.
 fn estimate<F: Family>(family: &F, rows: &FitRows, best: &Minimum, log_base: &[f64], starts: usize) -> Estimate {
@@ -209,28 +226,36 @@ fn estimate<F: Family>(family: &F, rows: &FitRows, best: &Minimum, log_base: &[f
     let n = names.len();
     let params: Vec<f64> = best.x.iter().map(|v| v.exp()).collect();
     let total_weight: f64 = rows.weight.iter().sum();
-    let covariance = best.hessian.as_ref().and_then(|h| {
-        let scaled: Vec<f64> = h.iter().map(|v| v * total_weight).collect();
-        inverse_spd(&scaled, n)
-            .map(|inv| (0..n * n).map(|k| inv[k] * params[k / n] * params[k % n]).collect::<Vec<f64>>())
+    let at_boundary = if best.converged { Vec::new() } else { boundary_parameters(best, log_base) };
+    // Covariance of the interior parameters (all of them at an interior optimum): the inverse of their block of
+    // the observed information, by the delta method to the natural scale.
+    let free: Vec<usize> = (0..n).filter(|j| !at_boundary.contains(j)).collect();
+    let m = free.len();
+    let free_covariance = best.hessian.as_ref().and_then(|h| {
+        let block: Vec<f64> = (0..m * m).map(|k| h[free[k / m] * n + free[k % m]] * total_weight).collect();
+        inverse_spd(&block, m)
     });
-    let standard_errors = match &covariance {
-        Some(c) => (0..n).map(|j| c[j * n + j].sqrt()).collect(),
-        None => vec![f64::NAN; n],
-    };
-    let boundary: Vec<String> = (0..n)
-        .filter_map(|j| {
-            let drift = best.x[j] - log_base[j];
-            (drift.abs() > BOUNDARY_LOG)
-                .then(|| format!("{} -> {}", names[j], if drift > 0.0 { "infinity" } else { "0" }))
-        })
+    let mut standard_errors = vec![f64::NAN; n];
+    let mut covariance = None;
+    if let Some(inv) = &free_covariance {
+        let natural: Vec<f64> = (0..m * m).map(|k| inv[k] * params[free[k / m]] * params[free[k % m]]).collect();
+        for (i, &j) in free.iter().enumerate() {
+            standard_errors[j] = natural[i * m + i].sqrt();
+        }
+        if m == n {
+            covariance = Some(natural);
+        }
+    }
+    let boundary: Vec<String> = at_boundary
+        .iter()
+        .map(|&j| format!("{} -> {}", names[j], if best.x[j] > log_base[j] { "infinity" } else { "0" }))
         .collect();
-    let converged = best.converged && boundary.is_empty();
+    let converged = best.converged;
     let mut message = best.message.clone();
     if !boundary.is_empty() {
         message = format!(
-            "the optimum is on the boundary ({}): the estimates are the limit the data support, not an interior \
-             optimum; {message}",
+            "the optimum is on the boundary ({}): the estimates approach the limit the data support, not an \
+             interior optimum (standard errors of the other parameters only); {message}",
             boundary.join(", ")
         );
     }

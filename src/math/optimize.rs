@@ -28,7 +28,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { gradient_tolerance: 1e-7, decrement_tolerance: 1e-18, step_tolerance: 1e-8, max_iterations: 400 }
+        Settings { gradient_tolerance: 1e-7, decrement_tolerance: 1e-18, step_tolerance: 1e-8, max_iterations: 200 }
     }
 }
 
@@ -91,8 +91,13 @@ pub fn minimize(objective: &dyn Objective, start: &[f64], settings: &Settings) -
     let mut x = start.to_vec();
     let mut h_inv: Vec<f64> = (0..n * n).map(|k| if k / n == k % n { 1.0 } else { 0.0 }).collect();
     let mut iterations = 0;
-    // Phase 1: BFGS until the gradient is small enough for Newton steps to be safe.
+    let mut history = vec![f];
+    // Phase 1: BFGS until the gradient is small enough for Newton steps to be safe, or f stops improving
+    // (a parameter drifting to a boundary of a flat likelihood).
     while iterations < settings.max_iterations && max_abs(&g) > 1e-5 {
+        if history.len() > 10 && history[history.len() - 11] - f <= 1e-12 * f.abs().max(1.0) {
+            break;
+        }
         iterations += 1;
         let mut d: Vec<f64> = (0..n).map(|i| -(0..n).map(|j| h_inv[i * n + j] * g[j]).sum::<f64>()).collect();
         if dot(&d, &g) >= 0.0 {
@@ -114,6 +119,7 @@ pub fn minimize(objective: &dyn Objective, start: &[f64], settings: &Settings) -
         x = step(&x, &d, alpha);
         f = f_new;
         g = g_new;
+        history.push(f);
     }
     newton_phase(&mut counter, x, f, g, iterations, settings, None)
 }
