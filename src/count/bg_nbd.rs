@@ -7,7 +7,7 @@
 use super::CountModel;
 use crate::fit::{Family, FitRows};
 use crate::math::hyp2f1::ln_hyp2f1;
-use crate::math::special::{beta_regularized, digamma, ln_beta, ln_gamma, log_add_exp};
+use crate::math::special::{beta_regularized, digamma, ln_beta, ln_gamma, log_add_exp, trigamma};
 
 /// BG/NBD parameters: r, α (purchase rate heterogeneity, α in the model's time unit) and a, b (drop-out).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -179,6 +179,82 @@ struct XTerms {
     ln_a_over: f64,
     /// 1/(b + x − 1) (x > 0).
     inv_b_x1: f64,
+    /// ψ'(r + x) − ψ'(r).
+    h_rr: f64,
+    /// ψ'(a + b) − ψ'(a + b + x): the aa and ab second derivatives.
+    h_aa: f64,
+    /// ψ'(a + b) + ψ'(b + x) − ψ'(b) − ψ'(a + b + x).
+    h_bb: f64,
+}
+
+impl BgNbdFamily {
+    /// `w` × ln L of row `i`, adding `w` × its gradient into `g` and, when asked, `w` × its Hessian into `h`
+    /// (natural parameters r, α, a, b). ln L = K(x) + r ln α + LSE(ℓ3, ℓ4) with ℓ3 = −(r+x) ln(α+T) and
+    /// ℓ4 = ln a − ln(b+x−1) − (r+x) ln(α+t_x); the Hessian of the log-sum-exp is
+    /// w3 ∇²ℓ3 + w4 ∇²ℓ4 + w3 w4 (∇ℓ3 − ∇ℓ4)(∇ℓ3 − ∇ℓ4)ᵀ.
+    #[allow(clippy::too_many_arguments)]
+    fn accumulate(
+        &self,
+        p: &[f64],
+        cache: &BgNbdCache,
+        rows: &FitRows,
+        i: usize,
+        w: f64,
+        g: &mut [f64],
+        h: Option<&mut [f64]>,
+    ) -> f64 {
+        let (r, alpha, a) = (p[0], p[1], p[2]);
+        let (x, t_x, age) = (rows.x[i], rows.t_x[i], rows.age[i]);
+        let terms = &cache.per_x[rows.x_slot[i] as usize];
+        let ln_at = (alpha + age).ln();
+        let ln_a3 = -(r + x) * ln_at;
+        // Weights of the two terms of the log-sum-exp (w4 = 0 for x = 0).
+        let (tail, w3, w4, ln_atx) = if x > 0.0 {
+            let ln_atx = (alpha + t_x).ln();
+            let ln_a4 = terms.ln_a_over - (r + x) * ln_atx;
+            // log-sum-exp and its two weights from a single exponential.
+            let e = (-(ln_a3 - ln_a4).abs()).exp();
+            let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
+            let tail = ln_a3.max(ln_a4) + e.ln_1p();
+            let (w3, w4) = if ln_a3 >= ln_a4 { (w_hi, w_lo) } else { (w_lo, w_hi) };
+            (tail, w3, w4, ln_atx)
+        } else {
+            (ln_a3, 1.0, 0.0, 0.0)
+        };
+        let inv_at = 1.0 / (alpha + age);
+        let inv_atx = if x > 0.0 { 1.0 / (alpha + t_x) } else { 0.0 };
+        g[0] += w * (terms.d_r + cache.ln_alpha - w3 * ln_at - w4 * ln_atx);
+        g[1] += w * (r / alpha - (r + x) * (w3 * inv_at + w4 * inv_atx));
+        g[2] += w * (terms.d_a + w4 / a);
+        g[3] += w * (terms.d_b - w4 * terms.inv_b_x1);
+        if let Some(h) = h {
+            // ∇ℓ3 − ∇ℓ4 in (r, α, a, b).
+            let diff = if x > 0.0 {
+                [ln_atx - ln_at, (r + x) * (inv_atx - inv_at), -1.0 / a, terms.inv_b_x1]
+            } else {
+                [0.0; 4]
+            };
+            let mut add = |j: usize, k: usize, v: f64| {
+                h[j * 4 + k] += w * v;
+                if j != k {
+                    h[k * 4 + j] += w * v;
+                }
+            };
+            add(0, 0, terms.h_rr);
+            add(0, 1, 1.0 / alpha - w3 * inv_at - w4 * inv_atx);
+            add(1, 1, -r / (alpha * alpha) + (r + x) * (w3 * inv_at * inv_at + w4 * inv_atx * inv_atx));
+            add(2, 2, terms.h_aa - w4 / (a * a));
+            add(2, 3, terms.h_aa);
+            add(3, 3, terms.h_bb + w4 * terms.inv_b_x1 * terms.inv_b_x1);
+            let c = w3 * w4;
+            for j in 0..4 {
+                for k in j..4 {
+                    add(j, k, c * diff[j] * diff[k]);
+                }
+            }
+        }
+        w * (terms.ln_const + r * cache.ln_alpha + tail)
+    }
 }
 
 impl Family for BgNbdFamily {
@@ -202,6 +278,7 @@ impl Family for BgNbdFamily {
         let (r, alpha, a, b) = (p[0], p[1], p[2], p[3]);
         let (lg_r, dg_r) = (ln_gamma(r), digamma(r));
         let (lg_b, dg_b, lg_ab, dg_ab) = (ln_gamma(b), digamma(b), ln_gamma(a + b), digamma(a + b));
+        let (tg_r, tg_b, tg_ab) = (trigamma(r), trigamma(b), trigamma(a + b));
         let per_x = distinct_x
             .iter()
             .map(|&x| XTerms {
@@ -212,35 +289,34 @@ impl Family for BgNbdFamily {
                 // Used only when x > 0 (b + x − 1 may be 0 or negative for x = 0).
                 ln_a_over: if x > 0.0 { a.ln() - (b + x - 1.0).ln() } else { 0.0 },
                 inv_b_x1: if x > 0.0 { 1.0 / (b + x - 1.0) } else { 0.0 },
+                h_rr: trigamma(r + x) - tg_r,
+                h_aa: tg_ab - trigamma(a + b + x),
+                h_bb: tg_ab + trigamma(b + x) - tg_b - trigamma(a + b + x),
             })
             .collect();
         Some(BgNbdCache { ln_alpha: alpha.ln(), per_x })
     }
 
     fn row(&self, p: &[f64], cache: &BgNbdCache, rows: &FitRows, i: usize, w: f64, g: &mut [f64]) -> f64 {
-        let (r, alpha, a) = (p[0], p[1], p[2]);
-        let (x, t_x, age) = (rows.x[i], rows.t_x[i], rows.age[i]);
-        let terms = &cache.per_x[rows.x_slot[i] as usize];
-        let ln_at = (alpha + age).ln();
-        let ln_a3 = -(r + x) * ln_at;
-        // Weights of the two terms of the log-sum-exp (w4 = 0 for x = 0).
-        let (tail, w3, w4, ln_atx) = if x > 0.0 {
-            let ln_atx = (alpha + t_x).ln();
-            let ln_a4 = terms.ln_a_over - (r + x) * ln_atx;
-            // log-sum-exp and its two weights from a single exponential.
-            let e = (-(ln_a3 - ln_a4).abs()).exp();
-            let (w_hi, w_lo) = (1.0 / (1.0 + e), e / (1.0 + e));
-            let tail = ln_a3.max(ln_a4) + e.ln_1p();
-            let (w3, w4) = if ln_a3 >= ln_a4 { (w_hi, w_lo) } else { (w_lo, w_hi) };
-            (tail, w3, w4, ln_atx)
-        } else {
-            (ln_a3, 1.0, 0.0, 0.0)
-        };
-        g[0] += w * (terms.d_r + cache.ln_alpha - w3 * ln_at - w4 * ln_atx);
-        g[1] += w * (r / alpha - (r + x) * (w3 / (alpha + age) + if x > 0.0 { w4 / (alpha + t_x) } else { 0.0 }));
-        g[2] += w * (terms.d_a + w4 / a);
-        g[3] += w * (terms.d_b - w4 * terms.inv_b_x1);
-        w * (terms.ln_const + r * cache.ln_alpha + tail)
+        self.accumulate(p, cache, rows, i, w, g, None)
+    }
+
+    fn has_hessian(&self) -> bool {
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row_with_hessian(
+        &self,
+        p: &[f64],
+        cache: &BgNbdCache,
+        rows: &FitRows,
+        i: usize,
+        w: f64,
+        g: &mut [f64],
+        h: &mut [f64],
+    ) -> f64 {
+        self.accumulate(p, cache, rows, i, w, g, Some(h))
     }
 }
 
@@ -337,6 +413,37 @@ mod tests {
         // A customer with x = 0 observed for T = 0 is a new customer: E[Y(t) | 0, 0, 0] = E[X(t)].
         let m = BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
         close(m.expected_purchases(0.0, 0.0, 0.0, 52.0), m.expected_purchases_new(52.0), 1e-12, "T = 0");
+    }
+
+    #[test]
+    fn family_hessian_matches_differences_of_the_gradient() {
+        let rows = FitRows::compress(&[0.0, 1.0, 4.0, 30.0], &[0.0, 2.5, 20.0, 37.0], &[38.0, 30.0, 35.0, 38.5]);
+        let p = [0.3, 4.0, 0.8, 2.4];
+        let family = BgNbdFamily;
+        let gradient = |p: &[f64]| {
+            let cache = family.prepare(p, &rows.distinct_x).unwrap();
+            let mut g = [0.0; 4];
+            (0..rows.len()).for_each(|i| {
+                family.row(p, &cache, &rows, i, 1.0, &mut g);
+            });
+            g
+        };
+        let cache = family.prepare(&p, &rows.distinct_x).unwrap();
+        let (mut g, mut h) = ([0.0; 4], [0.0; 16]);
+        (0..rows.len()).for_each(|i| {
+            family.row_with_hessian(&p, &cache, &rows, i, 1.0, &mut g, &mut h);
+        });
+        for k in 0..4 {
+            let step = 1e-6 * p[k];
+            let (mut up, mut down) = (p, p);
+            up[k] += step;
+            down[k] -= step;
+            let (gu, gd) = (gradient(&up), gradient(&down));
+            for j in 0..4 {
+                let fd = (gu[j] - gd[j]) / (2.0 * step);
+                close(h[j * 4 + k], fd, 1e-6 * fd.abs().max(1.0), &format!("H[{j}][{k}]"));
+            }
+        }
     }
 
     #[test]

@@ -43,6 +43,25 @@ pub trait Family: Sync {
         weight: f64,
         gradient: &mut [f64],
     ) -> f64;
+    /// Whether [`Family::row_with_hessian`] gives the analytic Hessian (else the engine differences gradients).
+    fn has_hessian(&self) -> bool {
+        false
+    }
+    /// As [`Family::row`], also adding `weight` × ∂² ln L / ∂θ ∂θᵀ (row-major) into `hessian`.
+    #[allow(clippy::too_many_arguments)]
+    fn row_with_hessian(
+        &self,
+        params: &[f64],
+        cache: &Self::Cache,
+        rows: &FitRows,
+        i: usize,
+        weight: f64,
+        gradient: &mut [f64],
+        hessian: &mut [f64],
+    ) -> f64 {
+        let _ = (params, cache, rows, i, weight, gradient, hessian);
+        f64::NAN
+    }
 }
 
 /// Diagnostics of a fit, reported in model files and on screen.
@@ -95,29 +114,40 @@ struct MeanNegLogLik<'a, F: Family> {
 }
 
 impl<F: Family> MeanNegLogLik<'_, F> {
-    /// Σ w ln L and Σ w ∂lnL/∂θ at natural parameters; chunks summed in order.
-    fn sums(&self, params: &[f64]) -> Option<(f64, Vec<f64>)> {
+    /// Σ w ln L, Σ w ∂lnL/∂θ and, when `with_hessian`, Σ w ∂²lnL/∂θ∂θᵀ at natural parameters; chunks summed
+    /// in order.
+    fn sums(&self, params: &[f64], with_hessian: bool) -> Option<(f64, Vec<f64>, Vec<f64>)> {
         let n = params.len();
         let cache = self.family.prepare(params, &self.rows.distinct_x)?;
         let rows = self.rows;
-        let chunks: Vec<(f64, Vec<f64>)> = (0..rows.len().div_ceil(CHUNK))
+        let hn = if with_hessian { n * n } else { 0 };
+        let chunks: Vec<(f64, Vec<f64>, Vec<f64>)> = (0..rows.len().div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let mut value = 0.0;
                 let mut gradient = vec![0.0; n];
+                let mut hessian = vec![0.0; hn];
                 for i in c * CHUNK..((c + 1) * CHUNK).min(rows.len()) {
-                    value += self.family.row(params, &cache, rows, i, rows.weight[i], &mut gradient);
+                    let w = rows.weight[i];
+                    value += if with_hessian {
+                        self.family.row_with_hessian(params, &cache, rows, i, w, &mut gradient, &mut hessian)
+                    } else {
+                        self.family.row(params, &cache, rows, i, w, &mut gradient)
+                    };
                 }
-                (value, gradient)
+                (value, gradient, hessian)
             })
             .collect();
         let mut value = 0.0;
         let mut gradient = vec![0.0; n];
-        for (v, g) in chunks {
+        let mut hessian = vec![0.0; hn];
+        for (v, g, h) in chunks {
             value += v;
             gradient.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
+            hessian.iter_mut().zip(&h).for_each(|(a, b)| *a += b);
         }
-        (value.is_finite() && gradient.iter().all(|g| g.is_finite())).then_some((value, gradient))
+        let finite = value.is_finite() && gradient.iter().chain(&hessian).all(|g| g.is_finite());
+        finite.then_some((value, gradient, hessian))
     }
 }
 
@@ -131,9 +161,31 @@ impl<F: Family> Objective for MeanNegLogLik<'_, F> {
         if params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
             return None;
         }
-        let (value, g) = self.sums(&params)?;
+        let (value, g, _) = self.sums(&params, false)?;
         for j in 0..params.len() {
             gradient[j] = -params[j] * g[j] / self.total_weight;
+        }
+        Some(-value / self.total_weight)
+    }
+
+    fn has_hessian(&self) -> bool {
+        self.family.has_hessian()
+    }
+
+    /// With θ = e^x: ∂²f/∂x_j∂x_k = −(θ_j θ_k ∂²S/∂θ_j∂θ_k + δ_jk θ_j ∂S/∂θ_j) / W for f = −S/W.
+    fn evaluate_with_hessian(&self, log_params: &[f64], gradient: &mut [f64], hessian: &mut [f64]) -> Option<f64> {
+        let params: Vec<f64> = log_params.iter().map(|v| v.exp()).collect();
+        if !self.family.has_hessian() || params.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+            return None;
+        }
+        let n = params.len();
+        let (value, g, h) = self.sums(&params, true)?;
+        for j in 0..n {
+            gradient[j] = -params[j] * g[j] / self.total_weight;
+            for k in 0..n {
+                let diagonal = if j == k { params[j] * g[j] } else { 0.0 };
+                hessian[j * n + k] = -(params[j] * params[k] * h[j * n + k] + diagonal) / self.total_weight;
+            }
         }
         Some(-value / self.total_weight)
     }
@@ -142,7 +194,7 @@ impl<F: Family> Objective for MeanNegLogLik<'_, F> {
 /// The full log-likelihood Σ w ln L at natural parameters (NaN when it cannot be computed).
 pub fn log_likelihood<F: Family>(family: &F, rows: &FitRows, params: &[f64]) -> f64 {
     let objective = MeanNegLogLik { family, rows, total_weight: 1.0 };
-    objective.sums(params).map_or(f64::NAN, |(v, _)| v)
+    objective.sums(params, false).map_or(f64::NAN, |(v, _, _)| v)
 }
 
 /// Fits `family` to `rows` by maximum likelihood, from `warm_start` (natural scale) when given, else from the

@@ -1,11 +1,12 @@
 //! The data a likelihood is summed over: distinct (x, t_x, T) rows with integer weights, column by column.
 //! CDNOW's 2,357 customers are 1,016 distinct rows; terms that depend on x alone are computed once per distinct x.
 
-/// Distinct summary rows with their counts, sorted by (x, t_x, T). For spend models `t_x` holds the customer's
-/// mean spend and `age` is unused (0).
+/// Summary rows with their counts: distinct rows sorted by (x, t_x, T); or, when nearly every row is distinct
+/// (continuous times, where sorting would cost more than it saves), the rows as given with weight 1. For spend
+/// models `t_x` holds the customer's mean spend and `age` is unused (0).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FitRows {
-    /// Frequency x of each distinct row.
+    /// Frequency x of each row.
     pub x: Vec<f64>,
     /// Recency t_x (or mean spend for spend models).
     pub t_x: Vec<f64>,
@@ -21,12 +22,37 @@ pub struct FitRows {
     pub customers: usize,
 }
 
+/// Rows examined to decide whether compression pays.
+const PROBE_ROWS: usize = 4096;
+/// Compress unless more than this share of the probed rows is distinct.
+const DISTINCT_SHARE: f64 = 0.9;
+
 impl FitRows {
-    /// Compresses per-customer columns into distinct rows (exact equality of the three values).
+    /// Compresses per-customer columns into distinct rows (exact equality of the three values), unless a
+    /// systematic probe of the rows finds them nearly all distinct.
     pub fn compress(x: &[f64], t_x: &[f64], age: &[f64]) -> FitRows {
-        use rayon::slice::ParallelSliceMut;
-        let mut keys: Vec<(u64, u64, u64)> =
-            (0..x.len()).map(|i| (x[i].to_bits(), t_x[i].to_bits(), age[i].to_bits())).collect();
+        use rayon::prelude::*;
+        let key = |i: usize| (x[i].to_bits(), t_x[i].to_bits(), age[i].to_bits());
+        let mut probe: Vec<(u64, u64, u64)> = (0..x.len()).step_by((x.len() / PROBE_ROWS).max(1)).map(key).collect();
+        probe.sort_unstable();
+        let probed = probe.len();
+        probe.dedup();
+        if x.len() > PROBE_ROWS && probe.len() as f64 > DISTINCT_SHARE * probed as f64 {
+            let mut distinct_x: Vec<f64> = x.to_vec();
+            distinct_x.par_sort_unstable_by(f64::total_cmp);
+            distinct_x.dedup();
+            let x_slot = x.par_iter().map(|v| distinct_x.partition_point(|d| d < v) as u32).collect();
+            return FitRows {
+                x: x.to_vec(),
+                t_x: t_x.to_vec(),
+                age: age.to_vec(),
+                weight: vec![1.0; x.len()],
+                x_slot,
+                distinct_x,
+                customers: x.len(),
+            };
+        }
+        let mut keys: Vec<(u64, u64, u64)> = (0..x.len()).map(key).collect();
         // Non-negative finite f64 values order like their bit patterns.
         keys.par_sort_unstable();
         let mut rows = FitRows { customers: x.len(), ..FitRows::default() };
@@ -61,23 +87,29 @@ impl FitRows {
         self.x.is_empty()
     }
 
-    /// A 64-bit fingerprint of the data (a multiply-rotate hash over the rows' bits, word by word): the same
-    /// customers give the same fingerprint whatever the file's formatting or row order.
+    /// A 64-bit fingerprint of the data: the wrapping sum of a hash of each customer's row, so that the same
+    /// customers give the same fingerprint whatever the file's formatting, the row order or the compression.
     pub fn fingerprint(&self) -> String {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mix = |mut h: u64| {
+            // splitmix64's finaliser.
+            h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            h ^ (h >> 31)
+        };
+        let mut total: u64 = 0;
         for i in 0..self.len() {
-            for value in [self.x[i], self.t_x[i], self.age[i], self.weight[i]] {
-                hash = (hash ^ value.to_bits()).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
-            }
+            let row = mix(mix(mix(self.x[i].to_bits()) ^ self.t_x[i].to_bits()) ^ self.age[i].to_bits());
+            total = total.wrapping_add(row.wrapping_mul(self.weight[i] as u64));
         }
-        format!("{hash:016x}")
+        format!("{total:016x}")
     }
 
-    /// Every `stride`-th row (a systematic subsample of the sorted rows), for a cheap warm start.
+    /// Every `stride`-th row (a systematic subsample), for a cheap warm start.
     pub fn subsample(&self, stride: usize) -> FitRows {
         let keep: Vec<usize> = (0..self.len()).step_by(stride.max(1)).collect();
         let x: Vec<f64> = keep.iter().map(|&i| self.x[i]).collect();
         let mut distinct_x: Vec<f64> = x.clone();
+        distinct_x.sort_unstable_by(f64::total_cmp);
         distinct_x.dedup();
         let x_slot = x.iter().map(|v| distinct_x.partition_point(|d| d < v) as u32).collect();
         let weight: Vec<f64> = keep.iter().map(|&i| self.weight[i]).collect();
@@ -109,6 +141,19 @@ mod tests {
         assert_eq!(rows.customers, 5);
         let shuffled = FitRows::compress(&[2.0, 1.0, 0.0, 2.0, 0.0], &[4.0, 3.0, 0.0, 5.0, 0.0], &[9.0; 5]);
         assert_eq!(rows.fingerprint(), shuffled.fingerprint());
+        let continuous: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 0.37).collect();
+        let x: Vec<f64> = (0..10_000).map(|i| f64::from(i % 7)).collect();
+        let as_given = FitRows::compress(&x, &continuous, &continuous);
+        assert_eq!((as_given.len(), as_given.weight[5], as_given.distinct_x.len()), (10_000, 1.0, 7));
+        assert_eq!(as_given.x_slot[12], 5);
+        let mut sorted_order: Vec<usize> = (0..10_000).collect();
+        sorted_order.sort_by_key(|&i| (x[i] as u64, i));
+        let pick = |v: &[f64]| sorted_order.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let reordered = FitRows::compress(&pick(&x), &pick(&continuous), &pick(&continuous));
+        assert_eq!(as_given.fingerprint(), reordered.fingerprint());
+        let sub_given = as_given.subsample(3);
+        assert_eq!(sub_given.distinct_x.len(), 7);
+        assert!((0..sub_given.len()).all(|i| sub_given.distinct_x[sub_given.x_slot[i] as usize] == sub_given.x[i]));
         let sub = rows.subsample(2);
         assert_eq!(
             (sub.x.clone(), sub.x_slot.clone(), sub.distinct_x.clone()),

@@ -11,6 +11,15 @@ pub trait Objective: Sync {
     fn dim(&self) -> usize;
     /// f(x), writing ∇f(x) into `gradient`; `None` where f is not finite.
     fn evaluate(&self, x: &[f64], gradient: &mut [f64]) -> Option<f64>;
+    /// Whether [`Objective::evaluate_with_hessian`] is available (else Hessians are differences of gradients).
+    fn has_hessian(&self) -> bool {
+        false
+    }
+    /// f(x), ∇f(x) and the Hessian (row-major) in one evaluation; `None` where not available or not finite.
+    fn evaluate_with_hessian(&self, x: &[f64], gradient: &mut [f64], hessian: &mut [f64]) -> Option<f64> {
+        let _ = (x, gradient, hessian);
+        None
+    }
 }
 
 /// Stopping rules.
@@ -61,6 +70,32 @@ struct Counter<'a> {
 }
 
 impl Counter<'_> {
+    /// The Hessian at `x` (where the gradient is `g`): analytic when the objective has it (one evaluation),
+    /// else forward differences of the gradient (n evaluations).
+    fn hessian(&mut self, x: &[f64], g: &[f64]) -> Option<Vec<f64>> {
+        let n = x.len();
+        if self.objective.has_hessian() {
+            self.evaluations += 1;
+            let (mut grad, mut h) = (vec![0.0; n], vec![0.0; n * n]);
+            self.objective.evaluate_with_hessian(x, &mut grad, &mut h)?;
+            return h.iter().all(|v| v.is_finite()).then_some(h);
+        }
+        self.evaluations += n;
+        hessian_by_differences(self.objective, x, g)
+    }
+
+    /// f, ∇f and, when the objective has an analytic Hessian, the Hessian, at `x`.
+    fn eval_newton(&mut self, x: &[f64]) -> Option<(f64, Vec<f64>, Option<Vec<f64>>)> {
+        if !self.objective.has_hessian() {
+            return self.eval(x).map(|(f, g)| (f, g, None));
+        }
+        self.evaluations += 1;
+        let n = x.len();
+        let (mut g, mut h) = (vec![0.0; n], vec![0.0; n * n]);
+        let f = self.objective.evaluate_with_hessian(x, &mut g, &mut h)?;
+        (f.is_finite() && g.iter().chain(&h).all(|v| v.is_finite())).then_some((f, g, Some(h)))
+    }
+
     fn eval(&mut self, x: &[f64]) -> Option<(f64, Vec<f64>)> {
         self.evaluations += 1;
         let mut g = vec![0.0; x.len()];
@@ -269,8 +304,7 @@ fn newton_phase(
     let mut message = String::new();
     for _ in 0..50 {
         if refresh && !fresh {
-            counter.evaluations += n;
-            let Some(h) = hessian_by_differences(counter.objective, &x, &g) else {
+            let Some(h) = counter.hessian(&x, &g) else {
                 message = "the Hessian is not finite near the optimum".into();
                 break;
             };
@@ -297,13 +331,15 @@ fn newton_phase(
         let trusted = decrement <= 1e-14 * f.abs().max(1.0);
         let mut alpha = 1.0;
         let mut moved = false;
+        let mut new_hessian = None;
         for _ in 0..40 {
-            if let Some((f_new, g_new)) = counter.eval(&step(&x, &d, alpha)) {
+            if let Some((f_new, g_new, h_new)) = counter.eval_newton(&step(&x, &d, alpha)) {
                 let decreased = f_new <= f + 1e-4 * alpha * dot(&g, &d);
                 if trusted || decreased || (f_new <= f && max_abs(&g_new) < max_abs(&g)) {
                     x = step(&x, &d, alpha);
                     f = f_new;
                     g = g_new;
+                    new_hessian = h_new;
                     moved = true;
                     break;
                 }
@@ -318,8 +354,12 @@ fn newton_phase(
             };
             break;
         }
-        // Keep the curvature while full steps cut the gradient fast; refresh it otherwise.
-        fresh = false;
+        // An analytic Hessian comes with the step; a differenced one is kept while full steps cut the gradient
+        // fast, and refreshed otherwise.
+        fresh = new_hessian.is_some();
+        if fresh {
+            hessian = new_hessian;
+        }
         refresh = alpha < 1.0 || max_abs(&g) > 0.25 * g_before;
     }
     let converged = message.starts_with("converged");
@@ -328,8 +368,7 @@ fn newton_phase(
     }
     // The reported Hessian (standard errors) is taken at the final point.
     if converged && !fresh {
-        counter.evaluations += n;
-        if let Some(h) = hessian_by_differences(counter.objective, &x, &g) {
+        if let Some(h) = counter.hessian(&x, &g) {
             hessian = Some(h);
         }
     }
