@@ -5,33 +5,12 @@ use clv::count::simulate::{SimulationPlan, simulate};
 use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd};
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::FitRows;
-use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn clv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv")).args(args).output().expect("the clv binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fit-{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn reference() -> Value {
-    serde_json::from_str(&fs::read_to_string(repo("tests/reference/published.json")).unwrap()).unwrap()
-}
+mod common;
+use common::*;
 
 /// Summarises the bundled CDNOW sample into `dir/summary.csv` (with its metadata).
 fn cdnow_summary(dir: &Path) -> PathBuf {
@@ -57,10 +36,6 @@ fn cdnow_summary(dir: &Path) -> PathBuf {
     ]);
     assert!(result.status.success(), "{}", stderr(&result));
     out
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn relative(got: f64, want: f64) -> f64 {

@@ -2,32 +2,10 @@
 //! message with file, line and column, no output file left behind).
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn clv(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clv")).args(args).output().expect("the clv binary runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
-}
-
-/// A fresh folder under the target directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn reference() -> serde_json::Value {
-    serde_json::from_str(&fs::read_to_string(repo("tests/reference/published.json")).unwrap()).unwrap()
-}
+mod common;
+use common::*;
 
 /// Parses a summary CSV into (header, rows of fields).
 fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {

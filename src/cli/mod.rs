@@ -6,7 +6,13 @@ mod progress;
 mod simulate;
 mod summarize;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use clv::data::SummaryTable;
+use clv::data::summary_csv::{meta_of, meta_path};
+use clv::output::write_atomically;
+use std::io::Write;
+use std::path::Path;
 
 /// clv: customer lifetime value from a purchase log.
 #[derive(Parser, Debug)]
@@ -36,6 +42,33 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Simulate(args) => simulate::run(args),
     }
+}
+
+/// Writes a table to `path` (atomically) or, without a path, to standard output.
+pub fn write_output(
+    path: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    match path {
+        Some(path) => {
+            write_atomically(path, |out| write(out)).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            write(&mut out).and_then(|()| out.flush()).context("cannot write to standard output")
+        }
+    }
+}
+
+/// Records a summary's unit and periods beside its CSV (`FILE.meta.json`), when the CSV is a regular file.
+pub fn write_summary_meta(csv: &Path, table: &SummaryTable) -> anyhow::Result<()> {
+    if !std::fs::metadata(csv).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let meta = meta_path(csv);
+    write_atomically(&meta, |out| Ok(serde_json::to_writer_pretty(out, &meta_of(table))?))
+        .with_context(|| format!("cannot write {}", meta.display()))
 }
 
 /// True when the error is a closed standard output (`clv summarize ... | head`): not a failure.

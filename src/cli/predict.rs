@@ -1,12 +1,11 @@
 //! `clv predict`: per-customer expected purchases over a horizon and the probability of being alive.
 
-use anyhow::{Context, Result, bail};
+use super::write_output;
+use anyhow::{Result, bail};
 use clap::Args;
 use clv::count::predict_table;
 use clv::data::{TimeUnit, parse_horizon, read_summary};
 use clv::fit::model_file::ModelFile;
-use clv::output::write_atomically;
-use std::io::Write;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -67,25 +66,14 @@ pub fn run(args: PredictArgs) -> Result<()> {
             table.age[i]
         );
     }
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
+    write_output(args.output.as_deref(), |out| {
         let mut w = csv::Writer::from_writer(out);
         w.write_record(["customer_id", "expected_purchases", "p_alive"])?;
         for (i, (e, p)) in rows.iter().enumerate() {
             w.write_record([table.ids.get(i), e.to_string().as_bytes(), p.to_string().as_bytes()])?;
         }
         w.flush()
-    };
-    match &args.output {
-        Some(path) => {
-            write_atomically(path, |out| write(out)).with_context(|| format!("cannot write {}", path.display()))?
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            write(&mut out).context("cannot write to standard output")?;
-            out.flush().context("cannot write to standard output")?;
-        }
-    }
+    })?;
     if !args.quiet {
         let total: f64 = rows.iter().map(|r| r.0).sum();
         let alive: f64 = rows.iter().map(|r| r.1).sum::<f64>() / rows.len() as f64;

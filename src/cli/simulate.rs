@@ -1,14 +1,12 @@
 //! `clv simulate`: a synthetic purchase log (or summary) drawn from a model file.
 
-use anyhow::{Context, Result, bail};
+use super::{write_output, write_summary_meta};
+use anyhow::{Result, bail};
 use clap::Args;
 use clv::count::simulate::{SimulationPlan, simulate};
 use clv::data::customers::IdArena;
-use clv::data::summary_csv::{meta_of, meta_path};
 use clv::data::{DateFormat, Day, SummaryTable, parse_horizon};
 use clv::fit::model_file::ModelFile;
-use clv::output::write_atomically;
-use std::io::Write;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -88,13 +86,17 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     };
     let customers = simulate(model.as_ref(), &plan);
     let purchases: usize = customers.iter().map(|c| c.repeats.len()).sum();
-    let write = |out: &mut dyn Write| -> std::io::Result<()> {
-        if args.summary {
-            summary_table(&customers, observation_end, unit).write_csv(out)
-        } else {
+    if args.summary {
+        let table = summary_table(&customers, observation_end, unit);
+        write_output(args.output.as_deref(), |out| table.write_csv(out))?;
+        if let Some(path) = &args.output {
+            write_summary_meta(path, &table)?;
+        }
+    } else {
+        let day = |t: f64| Day(start.0 + (t * unit.days()).floor() as i32).to_string();
+        write_output(args.output.as_deref(), |out| {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(["customer_id", "date"])?;
-            let day = |t: f64| Day(start.0 + (t * unit.days()).floor() as i32).to_string();
             for (i, c) in customers.iter().enumerate() {
                 let id = (i + 1).to_string();
                 for t in std::iter::once(&c.first).chain(&c.repeats) {
@@ -102,26 +104,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
                 }
             }
             w.flush()
-        }
-    };
-    match &args.output {
-        Some(path) => {
-            write_atomically(path, |out| write(out)).with_context(|| format!("cannot write {}", path.display()))?;
-            if args.summary {
-                let meta = meta_path(path);
-                let table = SummaryTable { ..summary_table(&[], observation_end, unit) };
-                let mut m = meta_of(&table);
-                m.customers = customers.len();
-                write_atomically(&meta, |out| Ok(serde_json::to_writer_pretty(out, &m)?))
-                    .with_context(|| format!("cannot write {}", meta.display()))?;
-            }
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            write(&mut out).context("cannot write to standard output")?;
-            out.flush().context("cannot write to standard output")?;
-        }
+        })?;
     }
     if !args.quiet {
         eprintln!(

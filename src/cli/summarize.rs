@@ -1,15 +1,13 @@
 //! `clv summarize`: a purchase log in, one summary row per customer out.
 
 use super::progress::ProgressLine;
-use anyhow::{Context, Result};
+use super::{write_output, write_summary_meta};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
-use clv::data::summary_csv::{meta_of, meta_path};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
     SummaryTable, TimeUnit, summarize,
 };
-use clv::output::write_atomically;
-use std::io::Write;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -130,20 +128,9 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
     progress.finish();
     let (table, report) = result?;
 
-    match &args.output {
-        Some(path) => {
-            write_atomically(path, |out| table.write_csv(out))
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let meta = meta_path(path);
-            write_atomically(&meta, |out| Ok(serde_json::to_writer_pretty(out, &meta_of(&table))?))
-                .with_context(|| format!("cannot write {}", meta.display()))?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            table.write_csv(&mut out).context("cannot write to standard output")?;
-            out.flush().context("cannot write to standard output")?;
-        }
+    write_output(args.output.as_deref(), |out| table.write_csv(out))?;
+    if let Some(path) = &args.output {
+        write_summary_meta(path, &table)?;
     }
     if !args.quiet {
         eprint!("{}", describe(&input, &table, &report, args.output.as_ref()));

@@ -208,9 +208,8 @@ impl Family for ParetoNbdFamily {
     }
 
     fn start(&self, rows: &FitRows) -> Vec<f64> {
-        let weight: f64 = rows.weight.iter().sum();
-        let mean_age = rows.age.iter().zip(&rows.weight).map(|(t, w)| t * w).sum::<f64>() / weight;
-        vec![1.0, mean_age.max(1e-3), 1.0, mean_age.max(1e-3)]
+        let scale = rows.mean_age().max(1e-3);
+        vec![1.0, scale, 1.0, scale]
     }
 
     fn prepare(&self, p: &[f64], distinct_x: &[f64]) -> Option<ParetoNbdCache> {

@@ -77,6 +77,12 @@ impl FitRows {
         rows
     }
 
+    /// The customers' mean age T (weighted by the counts).
+    pub fn mean_age(&self) -> f64 {
+        let weight: f64 = self.weight.iter().sum();
+        self.age.iter().zip(&self.weight).map(|(t, w)| t * w).sum::<f64>() / weight
+    }
+
     /// Number of distinct rows.
     pub fn len(&self) -> usize {
         self.x.len()

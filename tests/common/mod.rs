@@ -1,0 +1,39 @@
+//! Helpers shared by the integration tests: running the real binary, paths, scratch folders, reference values.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the clv binary with `args`.
+pub fn clv(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clv")).args(args).output().expect("the clv binary runs")
+}
+
+/// The standard error of a run, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A path in the repository.
+pub fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
+}
+
+/// A fresh folder under the target directory for one test's files (names are unique across test files).
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The published and recomputed reference values.
+pub fn reference() -> serde_json::Value {
+    read_json(Path::new(&repo("tests/reference/published.json")))
+}
+
+/// A JSON file.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
