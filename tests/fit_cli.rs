@@ -6,37 +6,10 @@ use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd};
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::FitRows;
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
 use common::*;
-
-/// Summarises the bundled CDNOW sample into `dir/summary.csv` (with its metadata).
-fn cdnow_summary(dir: &Path) -> PathBuf {
-    let out = dir.join("summary.csv");
-    let result = clv(&[
-        "summarize",
-        &repo("data/cdnow/CDNOW_sample.txt"),
-        "--whitespace",
-        "--no-header",
-        "--customer",
-        "2",
-        "--date",
-        "3",
-        "--amount",
-        "5",
-        "--calibration-end",
-        "1997-09-30",
-        "--observation-end",
-        "1998-06-30",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
-    out
-}
 
 fn relative(got: f64, want: f64) -> f64 {
     ((got - want) / want).abs()

@@ -15,23 +15,6 @@ fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-const CDNOW_ARGS: [&str; 14] = [
-    "--whitespace",
-    "--no-header",
-    "--customer",
-    "2",
-    "--date",
-    "3",
-    "--amount",
-    "5",
-    "--calibration-end",
-    "1997-09-30",
-    "--observation-end",
-    "1998-06-30",
-    "--unit",
-    "week",
-];
-
 fn summarize_cdnow(file: &str, extra: &[&str]) -> (Output, String) {
     let dir = scratch(&format!("cdnow-{}", file.replace('/', "_")));
     let out = dir.join("summary.csv");

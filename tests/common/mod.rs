@@ -37,3 +37,34 @@ pub fn reference() -> serde_json::Value {
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// The flags that read the bundled CDNOW sample with the literature's periods (calibration to 1997-09-30,
+/// holdout to 1998-06-30, weeks).
+pub const CDNOW_ARGS: [&str; 14] = [
+    "--whitespace",
+    "--no-header",
+    "--customer",
+    "2",
+    "--date",
+    "3",
+    "--amount",
+    "5",
+    "--calibration-end",
+    "1997-09-30",
+    "--observation-end",
+    "1998-06-30",
+    "--unit",
+    "week",
+];
+
+/// Summarises the bundled CDNOW sample into `dir/summary.csv` (with its metadata).
+pub fn cdnow_summary(dir: &Path) -> PathBuf {
+    let out = dir.join("summary.csv");
+    let mut args = vec!["summarize", "-q", "-o", out.to_str().unwrap()];
+    let file = repo("data/cdnow/CDNOW_sample.txt");
+    args.push(&file);
+    args.extend(CDNOW_ARGS);
+    let result = clv(&args);
+    assert!(result.status.success(), "{}", stderr(&result));
+    out
+}
