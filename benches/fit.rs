@@ -4,10 +4,11 @@
 //! Run: `cargo bench --bench fit`.
 
 use clv::count::simulate::{SimulationPlan, simulate};
-use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd, predict_table};
+use clv::count::{BgNbd, CountModel, ParetoNbd, predict_table};
 use clv::data::customers::IdArena;
 use clv::data::{SummaryTable, TimeUnit};
 use clv::fit::FitRows;
+use clv::models::ModelKind;
 use std::sync::OnceLock;
 
 /// Simulated summaries in weeks from the CDNOW estimates: (x, t_x, T) per customer.
@@ -53,7 +54,7 @@ impl Data {
 const BG: BgNbd = BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const PNBD: ParetoNbd = ParetoNbd { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 };
 
-fn data(kind: CountModelKind, customers: usize, day_resolution: bool) -> &'static Data {
+fn data(kind: ModelKind, customers: usize, day_resolution: bool) -> &'static Data {
     static CACHE: OnceLock<std::sync::Mutex<Vec<(String, &'static Data)>>> = OnceLock::new();
     let key = format!("{kind:?}{customers}{day_resolution}");
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
@@ -61,8 +62,8 @@ fn data(kind: CountModelKind, customers: usize, day_resolution: bool) -> &'stati
         return d;
     }
     let model: &dyn CountModel = match kind {
-        CountModelKind::BgNbd => &BG,
-        CountModelKind::ParetoNbd => &PNBD,
+        ModelKind::BgNbd => &BG,
+        ModelKind::ParetoNbd => &PNBD,
     };
     let d: &'static Data = Box::leak(Box::new(Data::draw(model, customers, day_resolution)));
     cache.push((key, d));
@@ -71,7 +72,7 @@ fn data(kind: CountModelKind, customers: usize, day_resolution: bool) -> &'stati
 
 const SIZES: [usize; 2] = [100_000, 1_000_000];
 
-fn fit_bench(bencher: divan::Bencher, kind: CountModelKind, customers: usize, day_resolution: bool) {
+fn fit_bench(bencher: divan::Bencher, kind: ModelKind, customers: usize, day_resolution: bool) {
     let d = data(kind, customers, day_resolution);
     bencher.bench(|| {
         let rows = FitRows::compress(&d.x, &d.t_x, &d.age);
@@ -83,41 +84,41 @@ fn fit_bench(bencher: divan::Bencher, kind: CountModelKind, customers: usize, da
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn fit_bg_nbd_continuous(bencher: divan::Bencher, customers: usize) {
-    fit_bench(bencher, CountModelKind::BgNbd, customers, false);
+    fit_bench(bencher, ModelKind::BgNbd, customers, false);
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn fit_bg_nbd_days(bencher: divan::Bencher, customers: usize) {
-    fit_bench(bencher, CountModelKind::BgNbd, customers, true);
+    fit_bench(bencher, ModelKind::BgNbd, customers, true);
 }
 
 #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
 fn fit_pareto_nbd_continuous(bencher: divan::Bencher, customers: usize) {
-    fit_bench(bencher, CountModelKind::ParetoNbd, customers, false);
+    fit_bench(bencher, ModelKind::ParetoNbd, customers, false);
 }
 
 #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
 fn fit_pareto_nbd_days(bencher: divan::Bencher, customers: usize) {
-    fit_bench(bencher, CountModelKind::ParetoNbd, customers, true);
+    fit_bench(bencher, ModelKind::ParetoNbd, customers, true);
 }
 
-fn predict_bench(bencher: divan::Bencher, kind: CountModelKind, customers: usize) {
+fn predict_bench(bencher: divan::Bencher, kind: ModelKind, customers: usize) {
     let table = data(kind, customers, false).table();
     let model: &dyn CountModel = match kind {
-        CountModelKind::BgNbd => &BG,
-        CountModelKind::ParetoNbd => &PNBD,
+        ModelKind::BgNbd => &BG,
+        ModelKind::ParetoNbd => &PNBD,
     };
     bencher.counter(divan::counter::ItemsCount::new(customers)).bench(|| predict_table(model, &table, 39.0));
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn predict_bg_nbd(bencher: divan::Bencher, customers: usize) {
-    predict_bench(bencher, CountModelKind::BgNbd, customers);
+    predict_bench(bencher, ModelKind::BgNbd, customers);
 }
 
 #[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
 fn predict_pareto_nbd(bencher: divan::Bencher, customers: usize) {
-    predict_bench(bencher, CountModelKind::ParetoNbd, customers);
+    predict_bench(bencher, ModelKind::ParetoNbd, customers);
 }
 
 fn main() {

@@ -2,10 +2,13 @@
 //!
 //! From a log of purchases (customer, date, amount) it summarises each customer (frequency, recency, age,
 //! spend; Fader, Hardie & Lee 2005 conventions) with a calibration/holdout split ([`data`]), fits the
-//! "buy till you die" models by maximum likelihood ([`fit`], [`count`]) and predicts per customer.
+//! "buy till you die" models by maximum likelihood ([`fit`], [`count`], [`spend`], by name in [`models`]) and
+//! predicts per customer.
 
 pub mod count;
 pub mod data;
 pub mod fit;
 pub mod math;
+pub mod models;
 pub mod output;
+pub mod spend;

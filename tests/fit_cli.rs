@@ -2,9 +2,10 @@
 //! published CDNOW results; bad summaries and model files; determinism; recovery of known parameters.
 
 use clv::count::simulate::{SimulationPlan, simulate};
-use clv::count::{BgNbd, CountModel, CountModelKind, ParetoNbd};
+use clv::count::{BgNbd, CountModel, ParetoNbd};
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::FitRows;
+use clv::models::ModelKind;
 use std::fs;
 use std::process::Command;
 
@@ -55,7 +56,7 @@ fn bg_nbd_standard_errors_match_the_observed_information() {
     let dir = scratch("se");
     let table = read_summary(&cdnow_summary(&dir), None, TimeUnit::Week).unwrap();
     let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
-    let estimate = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
+    let estimate = ModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
     let want = &reference()["cdnow_sample"]["bg_nbd"]["standard_errors_at_mle_observed_information"];
     for (name, se) in estimate.names.iter().zip(&estimate.standard_errors) {
         // The Hessian is a central difference of the analytic gradient: about 6 correct digits.
@@ -235,7 +236,7 @@ fn a_simulated_log_summarises_and_fits() {
 
 /// Simulates `n` customers in continuous time from `truth`, fits, and checks every estimate is within three
 /// standard errors of the truth.
-fn recovery(kind: CountModelKind, truth: &dyn CountModel, n: usize, seed: u64) {
+fn recovery(kind: ModelKind, truth: &dyn CountModel, n: usize, seed: u64) {
     let plan = SimulationPlan { customers: n, seed, cohort: 12.0, observation_end: 52.0, max_purchases: 100_000 };
     let customers = simulate(truth, &plan);
     let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
@@ -256,12 +257,12 @@ fn recovery(kind: CountModelKind, truth: &dyn CountModel, n: usize, seed: u64) {
 
 #[test]
 fn bg_nbd_recovers_known_parameters_from_200000_simulated_customers() {
-    recovery(CountModelKind::BgNbd, &BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 200_000, 11);
+    recovery(ModelKind::BgNbd, &BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 200_000, 11);
 }
 
 #[test]
 fn pareto_nbd_recovers_known_parameters_from_200000_simulated_customers() {
-    recovery(CountModelKind::ParetoNbd, &ParetoNbd { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 }, 200_000, 12);
+    recovery(ModelKind::ParetoNbd, &ParetoNbd { r: 0.553, alpha: 10.578, s: 0.606, beta: 11.669 }, 200_000, 12);
 }
 
 #[test]
@@ -270,8 +271,8 @@ fn a_library_fit_in_days_matches_the_fit_in_weeks() {
     let table = read_summary(&cdnow_summary(&dir), Some(TimeUnit::Week), TimeUnit::Week).unwrap();
     let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
     let days = |v: &[f64]| v.iter().map(|t| t * 7.0).collect::<Vec<f64>>();
-    let weeks = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
-    let in_days = CountModelKind::BgNbd.fit(&FitRows::compress(&x, &days(&table.recency), &days(&table.age)), None);
+    let weeks = ModelKind::BgNbd.fit(&FitRows::compress(&x, &table.recency, &table.age), None);
+    let in_days = ModelKind::BgNbd.fit(&FitRows::compress(&x, &days(&table.recency), &days(&table.age)), None);
     assert!(in_days.diagnostics.converged);
     // alpha scales with the unit; r, a, b do not; the log-likelihood shifts by -sum(x) ln 7.
     assert!(relative(in_days.params[1] / 7.0, weeks.params[1]) < 1e-6);
@@ -297,7 +298,7 @@ fn a_population_that_never_drops_out_is_fitted_at_the_boundary_and_says_so() {
         t.push(c);
     }
     let rows = FitRows::compress(&x, &t_x, &t);
-    for kind in [CountModelKind::BgNbd, CountModelKind::ParetoNbd] {
+    for kind in [ModelKind::BgNbd, ModelKind::ParetoNbd] {
         let e = kind.fit(&rows, None);
         let d = &e.diagnostics;
         assert!(!d.converged && !d.boundary.is_empty(), "{}: {d:?}", kind.file_name());
@@ -327,4 +328,58 @@ fn a_population_that_never_drops_out_is_fitted_at_the_boundary_and_says_so() {
     let fitted = read_json(&out);
     assert_eq!(fitted["converged"], false);
     assert!(!fitted["diagnostics"]["boundary"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn gamma_gamma_through_the_binary_matches_the_mle_and_the_expected_spends() {
+    let dir = scratch("gamma-gamma");
+    let summary = cdnow_summary(&dir);
+    let out = dir.join("gg.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "gamma-gamma", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let fitted = read_json(&out);
+    let gg = &reference()["cdnow_sample"]["gamma_gamma"];
+    for (name, want) in gg["mle"]["params"].as_object().unwrap() {
+        let got = fitted["params"][name].as_f64().unwrap();
+        assert!(relative(got, want.as_f64().unwrap()) < 1e-6, "{name}: {got} vs {want}");
+    }
+    let ll = fitted["log_likelihood"].as_f64().unwrap();
+    assert!((ll - gg["mle"]["log_likelihood"].as_f64().unwrap()).abs() < 1e-4, "{ll}");
+    assert_eq!(fitted["n_customers"], 946, "fitted on the repeat customers only");
+    // The first ten customers' conditional expected spend, through the library from the written file.
+    let model = clv::fit::model_file::ModelFile::read(&out).unwrap().spend_model().unwrap();
+    let table = read_summary(&summary, None, TimeUnit::Week).unwrap();
+    let spend = table.monetary_value.as_ref().unwrap();
+    let want = &gg["conditional_expected_spend_first_10_customers"];
+    let tolerance = want["tolerance_abs"].as_f64().unwrap();
+    for (i, w) in want["value"].as_array().unwrap().iter().enumerate() {
+        let got = model.expected_spend(f64::from(table.frequency[i]), spend[i]).unwrap();
+        assert!((got - w.as_f64().unwrap()).abs() <= tolerance.min(0.005), "customer {}: {got} vs {w}", i + 1);
+    }
+    // A count-model command refuses the spend model, and a spend model needs amounts.
+    let result = clv(&["predict", "--model", out.to_str().unwrap(), summary.to_str().unwrap(), "--horizon", "39"]);
+    assert!(stderr(&result).contains("not a purchase-count model"), "{}", stderr(&result));
+    let counts_only = dir.join("counts.csv");
+    fs::write(&counts_only, "customer_id,frequency,recency,T\na,1,2,5\nb,2,3,5\n").unwrap();
+    let result = clv(&["fit", counts_only.to_str().unwrap(), "--model", "gamma-gamma"]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("no monetary_value column"), "{}", stderr(&result));
+}
+
+#[test]
+fn a_spend_distribution_without_a_finite_mean_is_refused() {
+    // Mean spends spread over seven orders of magnitude: the fit gives q <= 1.
+    let dir = scratch("heavy");
+    let summary = dir.join("heavy.csv");
+    let mut text = String::from("customer_id,frequency,recency,T,monetary_value\n");
+    for i in 0..2000u32 {
+        let u = f64::from((i * 7919) % 2000) / 2000.0;
+        text.push_str(&format!("{i},{},1,10,{}\n", 1 + i % 5, 10f64.powf(-1.0 + 7.0 * u)));
+    }
+    fs::write(&summary, text).unwrap();
+    let out = dir.join("gg.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "gamma-gamma", "-o", out.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("<= 1: spend per transaction then has no finite mean"), "{}", stderr(&result));
+    assert!(!out.exists());
 }

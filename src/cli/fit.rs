@@ -2,10 +2,9 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use clv::count::CountModelKind;
 use clv::data::{TimeUnit, read_summary};
-use clv::fit::FitRows;
 use clv::fit::model_file::ModelFile;
+use clv::models::ModelKind;
 use clv::output::write_atomically;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -15,6 +14,7 @@ Examples:
   clv fit summary.csv --model bg-nbd                 # writes models/summary.bg_nbd.json
   clv fit summary.csv --model pareto-nbd -o pnbd.json
   clv fit from_sql.csv --model bg-nbd --unit day     # a summary made elsewhere, times in days
+  clv fit summary.csv --model gamma-gamma            # spend per transaction (needs monetary_value)
 
 The summary needs columns customer_id, frequency, recency and T (any order; x, t_x also accepted).
 Its time unit comes from summary.csv.meta.json when clv wrote it, else from --unit (default week).";
@@ -25,9 +25,9 @@ Its time unit comes from summary.csv.meta.json when clv wrote it, else from --un
 pub struct FitArgs {
     /// Summary CSV (from `clv summarize`, or any table with the summary columns).
     summary: PathBuf,
-    /// The model: bg-nbd or pareto-nbd.
+    /// The model: bg-nbd, pareto-nbd (purchase counts) or gamma-gamma (spend per transaction).
     #[arg(long)]
-    model: CountModelKind,
+    model: ModelKind,
     /// Model file to write [default: models/<summary name>.<model>.json]
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -42,15 +42,7 @@ pub struct FitArgs {
 /// Runs `clv fit`.
 pub fn run(args: FitArgs) -> Result<()> {
     let table = read_summary(&args.summary, args.unit, TimeUnit::Week)?;
-    if table.frequency.iter().all(|&x| x == 0) {
-        bail!(
-            "{}: no customer has a repeat purchase (every frequency is 0): a purchase-count model cannot be fitted; \
-             check the calibration period",
-            args.summary.display()
-        );
-    }
-    let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
-    let rows = FitRows::compress(&x, &table.recency, &table.age);
+    let rows = args.model.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
     let started = Instant::now();
     let estimate = args.model.fit(&rows, None);
     let seconds = started.elapsed().as_secs_f64();
@@ -68,6 +60,16 @@ pub fn run(args: FitArgs) -> Result<()> {
             d.iterations,
             d.starts
         );
+    }
+    if args.model == ModelKind::GammaGamma {
+        let q = estimate.params[1];
+        if q <= 1.0 {
+            bail!(
+                "the Gamma-Gamma fit gives q = {q:.4} <= 1: spend per transaction then has no finite mean, so no \
+                 expected spend can be computed; no model file written (check for extreme spends, or value with the \
+                 observed mean instead)"
+            );
+        }
     }
     let mut file = ModelFile::from_estimate(args.model.file_name(), &estimate, table.unit, rows.fingerprint());
     file.calibration_end = table.calibration_end.map(|d| d.to_string());

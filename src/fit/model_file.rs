@@ -4,6 +4,7 @@
 use super::{Diagnostics, Estimate};
 use crate::count::{BgNbd, CountModel, ParetoNbd};
 use crate::data::TimeUnit;
+use crate::spend::GammaGamma;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -78,11 +79,12 @@ pub struct ModelFileError {
     pub message: String,
 }
 
-/// The parameter names of a count model, by file name of the model; `None` for an unknown model.
-pub fn count_parameters(model: &str) -> Option<&'static [&'static str]> {
+/// The parameter names of a model, by its name in files; `None` for an unknown model.
+pub fn model_parameters(model: &str) -> Option<&'static [&'static str]> {
     match model {
         "bg_nbd" => Some(&crate::count::bg_nbd::PARAMETERS),
         "pareto_nbd" => Some(&crate::count::pareto_nbd::PARAMETERS),
+        "gamma_gamma" => Some(&crate::spend::gamma_gamma::PARAMETERS),
         _ => None,
     }
 }
@@ -159,13 +161,26 @@ impl ModelFile {
 
     /// The purchase-count model this file describes; an error for a spend model or an unknown name.
     pub fn count_model(&self) -> Result<Box<dyn CountModel>, String> {
-        let names = count_parameters(&self.model)
-            .ok_or_else(|| format!("'{}' is not a purchase-count model (expected bg_nbd or pareto_nbd)", self.model))?;
+        let not_count = || format!("'{}' is not a purchase-count model (expected bg_nbd or pareto_nbd)", self.model);
+        let names = model_parameters(&self.model).filter(|_| self.model != "gamma_gamma").ok_or_else(not_count)?;
         let p = self.parameters_in_order(names)?;
         Ok(match self.model.as_str() {
             "bg_nbd" => Box::new(BgNbd::from_params(&p)),
             _ => Box::new(ParetoNbd::from_params(&p)),
         })
+    }
+
+    /// The spend model this file describes; an error for a count model or an unknown name, and for q <= 1
+    /// (no finite mean spend).
+    pub fn spend_model(&self) -> Result<GammaGamma, String> {
+        if self.model != "gamma_gamma" {
+            return Err(format!("'{}' is not a spend model (expected gamma_gamma)", self.model));
+        }
+        let model = GammaGamma::from_params(&self.parameters_in_order(&crate::spend::gamma_gamma::PARAMETERS)?);
+        if model.q <= 1.0 {
+            return Err(format!("q = {} <= 1: spend per transaction has no finite mean", model.q));
+        }
+        Ok(model)
     }
 }
 

@@ -1,0 +1,83 @@
+//! The models clv fits, by name: one dispatch for the command line, the model files and the fitting engine.
+
+use crate::count::{bg_nbd::BgNbdFamily, pareto_nbd::ParetoNbdFamily};
+use crate::data::SummaryTable;
+use crate::fit::{Estimate, FitRows, fit};
+use crate::spend::gamma_gamma::{GammaGammaFamily, spend_rows};
+
+/// A model clv can fit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// BG/NBD purchase counts (Fader, Hardie & Lee 2005).
+    BgNbd,
+    /// Pareto/NBD purchase counts (Schmittlein, Morrison & Colombo 1987).
+    ParetoNbd,
+    /// Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005, JMR).
+    GammaGamma,
+}
+
+impl ModelKind {
+    /// The name in model files.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "bg_nbd",
+            ModelKind::ParetoNbd => "pareto_nbd",
+            ModelKind::GammaGamma => "gamma_gamma",
+        }
+    }
+
+    /// Whether the model describes purchase counts (else spend).
+    pub fn is_count(self) -> bool {
+        !matches!(self, ModelKind::GammaGamma)
+    }
+
+    /// The rows the model is fitted on: (x, t_x, T) for count models; (x, mean repeat spend) of the customers
+    /// with repeat purchases and positive spend for spend models. An error says why a table cannot be used.
+    pub fn fit_rows(self, table: &SummaryTable) -> Result<FitRows, String> {
+        if self.is_count() {
+            if table.frequency.iter().all(|&x| x == 0) {
+                return Err("no customer has a repeat purchase (every frequency is 0): a purchase-count model cannot \
+                            be fitted; check the calibration period"
+                    .into());
+            }
+            let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
+            return Ok(FitRows::compress(&x, &table.recency, &table.age));
+        }
+        let Some(spend) = &table.monetary_value else {
+            return Err(
+                "the summary has no monetary_value column: a spend model needs amounts (summarise with --amount)"
+                    .into(),
+            );
+        };
+        let rows = spend_rows(&table.frequency, spend);
+        if rows.customers < 2 {
+            return Err(format!(
+                "{} customer(s) with repeat purchases and positive spend: too few to fit a spend model",
+                rows.customers
+            ));
+        }
+        Ok(rows)
+    }
+
+    /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.
+    pub fn fit(self, rows: &FitRows, warm_start: Option<&[f64]>) -> Estimate {
+        match self {
+            ModelKind::BgNbd => fit(&BgNbdFamily, rows, warm_start),
+            ModelKind::ParetoNbd => fit(&ParetoNbdFamily, rows, warm_start),
+            ModelKind::GammaGamma => fit(&GammaGammaFamily, rows, warm_start),
+        }
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().replace(['-', '/'], "_").as_str() {
+            "bg_nbd" | "bgnbd" => Ok(ModelKind::BgNbd),
+            "pareto_nbd" | "paretonbd" | "pnbd" => Ok(ModelKind::ParetoNbd),
+            "gamma_gamma" | "gammagamma" | "gg" => Ok(ModelKind::GammaGamma),
+            _ => Err(format!("'{text}' is not a model clv fits; expected bg-nbd, pareto-nbd or gamma-gamma")),
+        }
+    }
+}
