@@ -383,3 +383,47 @@ fn a_spend_distribution_without_a_finite_mean_is_refused() {
     assert!(stderr(&result).contains("<= 1: spend per transaction then has no finite mean"), "{}", stderr(&result));
     assert!(!out.exists());
 }
+
+/// δ = ln(1.15)/52 per week: 15% a year, continuous.
+fn dert_delta() -> f64 {
+    1.15f64.ln() / 52.0
+}
+
+#[test]
+fn discounted_residual_purchases_match_the_published_cases() {
+    let r = reference();
+    let dert = &r["dert"];
+    let pareto =
+        ParetoNbd::from_params(&["r", "alpha", "s", "beta"].map(|k| dert["pareto_nbd_params"][k].as_f64().unwrap()));
+    let bg_params = &r["cdnow_sample"]["bg_nbd"]["mle"]["params"];
+    let bg = BgNbd::from_params(&["r", "alpha", "a", "b"].map(|k| bg_params[k].as_f64().unwrap()));
+    for case in dert["cases"].as_array().unwrap() {
+        let (x, t_x, t) = (case["x"].as_f64().unwrap(), case["t_x"].as_f64().unwrap(), case["T"].as_f64().unwrap());
+        let (want_p, want_b) = (case["pareto_nbd"].as_f64().unwrap(), case["bg_nbd"].as_f64().unwrap());
+        let got_p = pareto.discounted_residual_purchases(x, t_x, t, dert_delta());
+        let got_b = bg.discounted_residual_purchases(x, t_x, t, dert_delta());
+        // Pareto/NBD values are printed to 6 significant digits; the BG/NBD ones to 8 (quadrature, ~1e-8).
+        assert!(relative(got_p, want_p) < 1e-5, "Pareto/NBD x = {x}: {got_p} vs {want_p}");
+        assert!(relative(got_b, want_b) < 1e-7, "BG/NBD x = {x}: {got_b} vs {want_b}");
+    }
+}
+
+#[test]
+fn bg_nbd_dert_agrees_with_a_discounted_sum_of_expected_increments() {
+    // Σ_k e^(−δ (k − 1/2) h) (E[Y(kh)] − E[Y((k−1)h)]) over 0.5-week steps to 4,000 weeks (midpoint
+    // discounting), plus the discounted tail bounded by the last increment's trend: a numeric check of the
+    // closed-form-plus-quadrature value, to 1e-3.
+    let bg = BgNbd { r: 0.242595, alpha: 4.413602, a: 0.792922, b: 2.425907 };
+    let delta = dert_delta();
+    for (x, t_x, t) in [(2.0, 30.43, 38.86), (0.0, 0.0, 38.86), (7.0, 35.0, 38.86)] {
+        let h = 0.5;
+        let (mut sum, mut previous) = (0.0, 0.0);
+        for k in 1..=8000 {
+            let e = bg.expected_purchases(x, t_x, t, k as f64 * h);
+            sum += (-delta * (k as f64 - 0.5) * h).exp() * (e - previous);
+            previous = e;
+        }
+        let dert = bg.discounted_residual_purchases(x, t_x, t, delta);
+        assert!(relative(sum, dert) < 1e-3, "x = {x}: sum {sum} vs DERT {dert}");
+    }
+}

@@ -17,6 +17,7 @@
 use super::CountModel;
 use crate::fit::{Family, FitRows};
 use crate::math::hyp2f1::{Hyp2f1Shifted, hyp2f1_shifted};
+use crate::math::incomplete_gamma::upper_gamma_ratio;
 use crate::math::quadrature::integrate;
 use crate::math::special::{digamma, ln_gamma, log_add_exp, one_minus_power_over};
 
@@ -145,6 +146,15 @@ impl CountModel for ParetoNbd {
         let Some(t) = self.terms(x, t_x, age) else { return f64::NAN };
         let ln_alive = (r + s + x).ln() - (r + x) * (alpha + age).ln() - s * (beta + age).ln();
         (ln_alive - log_add_exp(t.ln_dies_after_tx, t.ln_alive_at_t)).exp().min(1.0)
+    }
+
+    /// DERT = P(alive) (r + x)/(α + T) E[1/(μ + δ)] with μ | alive ~ Gamma(s, β + T), and
+    /// E[1/(μ + δ)] = (β+T)^s δ^(s−1) U(s, s; δ(β+T)) = (β + T) R(1 − s, δ(β + T)) (the closed form of Fader, Hardie &
+    /// Lee 2005, JMR, with Tricomi's U written through the upper incomplete gamma ratio R).
+    fn discounted_residual_purchases(&self, x: f64, t_x: f64, age: f64, delta: f64) -> f64 {
+        let Self { r, alpha, s, beta } = *self;
+        let c = beta + age;
+        self.p_alive(x, t_x, age) * (r + x) / (alpha + age) * c * upper_gamma_ratio(1.0 - s, c * delta)
     }
 
     /// λ ~ Gamma(r, α), μ ~ Gamma(s, β); lifetime ~ Exponential(μ); Poisson purchases at rate λ while alive.
