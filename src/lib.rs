@@ -12,3 +12,4 @@ pub mod math;
 pub mod models;
 pub mod output;
 pub mod spend;
+pub mod value;

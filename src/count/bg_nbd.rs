@@ -119,7 +119,7 @@ impl CountModel for BgNbd {
     /// E[λ/(δ + pλ)] = (1 − φ(z))/p with z = δ(α + T)/p and φ(z) = z R(1 − r − x, z) (the upper incomplete gamma
     /// ratio); the p-expectation is integrated adaptively, p = u^(1/a) below 1/2 and p = 1 − v^(1/(b+x)) above, so
     /// that both ends of the Beta density are smooth.
-    fn discounted_residual_purchases(&self, x: f64, t_x: f64, age: f64, delta: f64) -> f64 {
+    fn residual_purchases_if_alive(&self, x: f64, age: f64, delta: f64) -> f64 {
         let Self { r, alpha, a, b } = *self;
         let (k, c, b_post) = (r + x, alpha + age, b + x);
         let one_minus_phi = |p: f64| {
@@ -141,7 +141,7 @@ impl CountModel for BgNbd {
             h(p) * p.powf(a - 1.0) / b_post
         };
         let halves = integrate(&lower, 0.0, 0.5f64.powf(a), 1e-11) + integrate(&upper, 0.0, 0.5f64.powf(b_post), 1e-11);
-        self.p_alive(x, t_x, age) * halves / ln_beta(a, b_post).exp()
+        halves / ln_beta(a, b_post).exp()
     }
 
     /// λ ~ Gamma(r, α), p ~ Beta(a, b); exponential gaps at rate λ; after each repeat purchase the customer drops

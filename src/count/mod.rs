@@ -28,8 +28,13 @@ pub trait CountModel: Sync + Send {
     fn probability_of_purchases(&self, t: f64, n: u32) -> f64;
     /// DERT: the discounted expected residual purchases of a customer with this summary, over an infinite horizon,
     /// discounted continuously at `delta` per time unit: E[∫_T^∞ e^(−δ(τ−T)) dN(τ) | x, t_x, T] (Fader, Hardie &
-    /// Lee 2005, JMR). NaN when it cannot be computed.
-    fn discounted_residual_purchases(&self, x: f64, t_x: f64, age: f64, delta: f64) -> f64;
+    /// Lee 2005, JMR) = P(alive) × [`CountModel::residual_purchases_if_alive`]. NaN when it cannot be computed.
+    fn discounted_residual_purchases(&self, x: f64, t_x: f64, age: f64, delta: f64) -> f64 {
+        self.p_alive(x, t_x, age) * self.residual_purchases_if_alive(x, age, delta)
+    }
+    /// The DERT of a customer known to be alive at T: it depends on x and T only (not on t_x), so it can be
+    /// computed once per distinct (x, T).
+    fn residual_purchases_if_alive(&self, x: f64, age: f64, delta: f64) -> f64;
     /// Draws a new customer from the population and appends the times of their repeat purchases in
     /// (0, horizon] to `times` (the first purchase is at 0 and is not included); at most `limit` purchases.
     fn draw_repeat_times(&self, rng: &mut SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>);

@@ -151,10 +151,10 @@ impl CountModel for ParetoNbd {
     /// DERT = P(alive) (r + x)/(α + T) E[1/(μ + δ)] with μ | alive ~ Gamma(s, β + T), and
     /// E[1/(μ + δ)] = (β+T)^s δ^(s−1) U(s, s; δ(β+T)) = (β + T) R(1 − s, δ(β + T)) (the closed form of Fader, Hardie &
     /// Lee 2005, JMR, with Tricomi's U written through the upper incomplete gamma ratio R).
-    fn discounted_residual_purchases(&self, x: f64, t_x: f64, age: f64, delta: f64) -> f64 {
+    fn residual_purchases_if_alive(&self, x: f64, age: f64, delta: f64) -> f64 {
         let Self { r, alpha, s, beta } = *self;
         let c = beta + age;
-        self.p_alive(x, t_x, age) * (r + x) / (alpha + age) * c * upper_gamma_ratio(1.0 - s, c * delta)
+        (r + x) / (alpha + age) * c * upper_gamma_ratio(1.0 - s, c * delta)
     }
 
     /// λ ~ Gamma(r, α), μ ~ Gamma(s, β); lifetime ~ Exponential(μ); Poisson purchases at rate λ while alive.

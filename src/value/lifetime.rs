@@ -1,0 +1,113 @@
+//! Discounted expected purchases and customer lifetime value per customer:
+//! CLV = margin × expected spend per purchase × discounted expected purchases.
+
+use super::discount::Schedule;
+use crate::count::CountModel;
+use crate::data::{SummaryTable, TimeUnit};
+use crate::math::quadrature::integrate;
+use crate::spend::GammaGamma;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// One customer's value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CustomerValue {
+    /// Expected purchases over the valuation horizon (one year when the horizon is infinite), undiscounted.
+    pub expected_purchases: f64,
+    /// P(alive) at the end of calibration.
+    pub p_alive: f64,
+    /// Expected spend per purchase (Gamma-Gamma conditional mean).
+    pub expected_spend: f64,
+    /// Expected purchases discounted by the schedule.
+    pub discounted_purchases: f64,
+    /// margin × expected spend × discounted purchases, in the input's currency.
+    pub clv: f64,
+}
+
+/// Discounted expected purchases of a customer with a finite horizon or the monthly convention:
+/// ∫_0^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫_0^H e^(−δt) E[Y(t)] dt (integration by parts), or
+/// Σ_k (E[Y(k m)] − E[Y((k−1) m)]) / (1 + rate)^k.
+fn discounted_finite(model: &dyn CountModel, x: f64, t_x: f64, age: f64, schedule: &Schedule, unit: TimeUnit) -> f64 {
+    let expected = |t: f64| model.expected_purchases(x, t_x, age, t);
+    match *schedule {
+        Schedule::Continuous { annual_rate, horizon: Some(h) } => {
+            let delta = Schedule::rate_per_unit(annual_rate, unit);
+            let end = (-delta * h).exp() * expected(h);
+            if delta == 0.0 {
+                end
+            } else {
+                end + delta * integrate(&|t| (-delta * t).exp() * expected(t), 0.0, h, 1e-10)
+            }
+        }
+        Schedule::MonthlyCompat { months, monthly_rate } => {
+            let month = Schedule::compat_month(unit);
+            let mut previous = 0.0;
+            (1..=months)
+                .map(|k| {
+                    let now = expected(f64::from(k) * month);
+                    let increment = (now - previous) / (1.0 + monthly_rate).powi(k as i32);
+                    previous = now;
+                    increment
+                })
+                .sum()
+        }
+        Schedule::Continuous { horizon: None, .. } => unreachable!("the infinite horizon is DERT"),
+    }
+}
+
+/// The horizon of the undiscounted `expected_purchases` column, in the model's unit.
+pub fn reporting_horizon(schedule: &Schedule, unit: TimeUnit) -> f64 {
+    match *schedule {
+        Schedule::Continuous { horizon: Some(h), .. } => h,
+        Schedule::Continuous { horizon: None, .. } => super::discount::periods_per_year(unit),
+        Schedule::MonthlyCompat { months, .. } => f64::from(months) * Schedule::compat_month(unit),
+    }
+}
+
+/// Values every customer of `table` (in table order, in parallel). With an infinite horizon, the DERT given alive
+/// is computed once per distinct (x, T) and multiplied by each customer's P(alive).
+pub fn value_customers(
+    model: &dyn CountModel,
+    spend: &GammaGamma,
+    table: &SummaryTable,
+    schedule: &Schedule,
+    margin: f64,
+) -> Vec<CustomerValue> {
+    let unit = table.unit;
+    let horizon = reporting_horizon(schedule, unit);
+    let monetary = table.monetary_value.as_deref();
+    let summary = |i: usize| (f64::from(table.frequency[i]), table.recency[i], table.age[i]);
+    let if_alive: HashMap<(u64, u64), f64> = match *schedule {
+        Schedule::Continuous { annual_rate, horizon: None } => {
+            let delta = Schedule::rate_per_unit(annual_rate, unit);
+            let mut keys: Vec<(u64, u64)> =
+                (0..table.len()).map(|i| (summary(i).0.to_bits(), summary(i).2.to_bits())).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.par_iter()
+                .map(|&(x, t)| ((x, t), model.residual_purchases_if_alive(f64::from_bits(x), f64::from_bits(t), delta)))
+                .collect()
+        }
+        _ => HashMap::new(),
+    };
+    (0..table.len())
+        .into_par_iter()
+        .map(|i| {
+            let (x, t_x, age) = summary(i);
+            let p_alive = model.p_alive(x, t_x, age);
+            let discounted = match schedule {
+                Schedule::Continuous { horizon: None, .. } => p_alive * if_alive[&(x.to_bits(), age.to_bits())],
+                _ => discounted_finite(model, x, t_x, age, schedule, unit),
+            };
+            let m = monetary.map_or(0.0, |m| m[i]);
+            let expected_spend = spend.expected_spend(x, m).unwrap_or(f64::NAN);
+            CustomerValue {
+                expected_purchases: model.expected_purchases(x, t_x, age, horizon),
+                p_alive,
+                expected_spend,
+                discounted_purchases: discounted,
+                clv: margin * expected_spend * discounted,
+            }
+        })
+        .collect()
+}

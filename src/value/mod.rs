@@ -1,0 +1,5 @@
+//! From expected purchases to money: discounting, customer lifetime value, the simple formula, customer equity,
+//! segments and the acquisition cost a segment can bear.
+
+pub mod discount;
+pub mod lifetime;
