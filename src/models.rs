@@ -69,6 +69,13 @@ impl ModelKind {
     }
 }
 
+/// The fingerprint of a whole summary table (every customer's x, t_x and T), recorded by every model fitted on it
+/// so that models fitted on different data can be told apart.
+pub fn summary_fingerprint(table: &SummaryTable) -> String {
+    let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
+    FitRows::compress(&x, &table.recency, &table.age).fingerprint()
+}
+
 impl std::str::FromStr for ModelKind {
     type Err = String;
 

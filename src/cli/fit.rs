@@ -4,7 +4,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::model_file::ModelFile;
-use clv::models::ModelKind;
+use clv::models::{ModelKind, summary_fingerprint};
 use clv::output::write_atomically;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -74,6 +74,7 @@ pub fn run(args: FitArgs) -> Result<()> {
     let mut file = ModelFile::from_estimate(args.model.file_name(), &estimate, table.unit, rows.fingerprint());
     file.calibration_end = table.calibration_end.map(|d| d.to_string());
     file.input = Some(args.summary.display().to_string());
+    file.summary_fingerprint = Some(summary_fingerprint(&table));
     file.fit_seconds = Some(seconds);
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, args.model.file_name()));
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {

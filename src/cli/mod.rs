@@ -5,6 +5,7 @@ mod predict;
 mod progress;
 mod simulate;
 mod summarize;
+mod value;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Draw a synthetic purchase log (or summary) from a model file.
     Simulate(simulate::SimulateArgs),
+    /// Value every customer and the base: discounted CLV, the simple formula, segments, LTV:CAC.
+    Value(value::ValueArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -41,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Value(args) => value::run(args),
     }
 }
 

@@ -140,7 +140,7 @@ impl CountModel for BgNbd {
             let p = 1.0 - v.powf(1.0 / b_post);
             h(p) * p.powf(a - 1.0) / b_post
         };
-        let halves = integrate(&lower, 0.0, 0.5f64.powf(a), 1e-11) + integrate(&upper, 0.0, 0.5f64.powf(b_post), 1e-11);
+        let halves = integrate(&lower, 0.0, 0.5f64.powf(a), 1e-9) + integrate(&upper, 0.0, 0.5f64.powf(b_post), 1e-9);
         halves / ln_beta(a, b_post).exp()
     }
 

@@ -48,6 +48,9 @@ pub struct ModelFile {
     /// The summary file fitted.
     #[serde(default)]
     pub input: Option<String>,
+    /// Fingerprint of the whole summary (every customer's x, t_x, T), shared by the models fitted on it.
+    #[serde(default)]
+    pub summary_fingerprint: Option<String>,
     /// Whether the fit converged at an interior optimum.
     #[serde(default)]
     pub converged: Option<bool>,
@@ -114,6 +117,7 @@ impl ModelFile {
             calibration_end: None,
             input_fingerprint: Some(fingerprint),
             input: None,
+            summary_fingerprint: None,
             converged: Some(estimate.diagnostics.converged),
             diagnostics: Some(estimate.diagnostics.clone()),
             clv_version: Some(env!("CARGO_PKG_VERSION").to_owned()),

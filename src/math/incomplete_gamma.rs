@@ -2,18 +2,23 @@
 //! z > 0, which stays finite where Γ(a, z) itself under- or overflows. It gives Tricomi's confluent
 //! hypergeometric U(s, s; z) = e^z Γ(1 − s, z) (DLMF 13.6.6 with 8.5.3) of the discounted expectations.
 //!
-//! Legendre's continued fraction (DLMF 8.9.2, evaluated by Lentz's method) converges for z > a − 1, so for every
-//! a ≤ 0; for a > 0 and z ≤ a + 1, Γ(a, z) = Γ(a) − γ(a, z) with the power series of γ (DLMF 8.7.1).
+//! For z up to max(a + 1, 1), Γ(a, z) = Γ(a) − γ(a, z) with the power series of γ (DLMF 8.7.1; valid for any a
+//! but 0, −1, −2, ..., with Γ of a negative argument by reflection); beyond, and at the poles, Legendre's
+//! continued fraction (DLMF 8.9.2, evaluated by Lentz's method), which converges for every a.
 
-use super::special::ln_gamma;
+use super::special::ln_gamma_signed;
 
 /// R(a, z) = e^z z^(−a) Γ(a, z) for real a and z > 0 (NaN for z ≤ 0).
 pub fn upper_gamma_ratio(a: f64, z: f64) -> f64 {
     if !(z > 0.0) || !a.is_finite() {
         return f64::NAN;
     }
-    if a > 0.0 && z <= a + 1.0 {
-        return (z + ln_gamma(a) - a * z.ln()).exp() - lower_series(a, z);
+    // The series needs Γ(a): away from its poles (a = 0, −1, ...) and where it converges fast (z up to a + 1, at
+    // least 1); the continued fraction is slow there.
+    let away_from_pole = a > 0.0 || (a - a.round()).abs() > 1e-6;
+    if away_from_pole && z <= (a + 1.0).max(1.0) {
+        let (ln_abs_gamma, sign) = ln_gamma_signed(a);
+        return sign * (z + ln_abs_gamma - a * z.ln()).exp() - lower_series(a, z);
     }
     continued_fraction(a, z)
 }
@@ -23,14 +28,15 @@ pub fn scaled_upper_gamma(a: f64, z: f64) -> f64 {
     z.powf(a) * upper_gamma_ratio(a, z)
 }
 
-/// Σ z^n / (a (a+1) ... (a+n)) = e^z z^(−a) γ(a, z) for a > 0.
+/// Σ z^n / (a (a+1) ... (a+n)) (= e^z z^(−a) γ(a, z) for a > 0), for a not 0, −1, −2, ...
 fn lower_series(a: f64, z: f64) -> f64 {
     let mut term = 1.0 / a;
     let mut sum = term;
     for n in 1..10_000 {
-        term *= z / (a + n as f64);
+        let an = a + n as f64;
+        term *= z / an;
         sum += term;
-        if term <= 1e-17 * sum {
+        if an > z && term.abs() <= 1e-17 * sum.abs() {
             break;
         }
     }
@@ -84,6 +90,10 @@ mod tests {
             (-0.6, 20.0, 0.0076967182940260783227),
             (0.394, 0.1366, 1.3038555979017011569),
             (-3.7, 1.2, 0.098597184491503194398),
+            (-29.7574, 0.2, 21034191466047245434.0),
+            (-1.7574, 0.05, 104.17489312250458642),
+            (-0.2426, 0.9, 0.58767085351060683572),
+            (-5.5, 0.3, 128.20000802620298875),
         ] {
             let got = scaled_upper_gamma(a, z);
             // The continued fraction at small z runs many steps: about 1e-13 of rounding accumulates.

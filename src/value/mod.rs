@@ -3,3 +3,5 @@
 
 pub mod discount;
 pub mod lifetime;
+pub mod segments;
+pub mod simple;

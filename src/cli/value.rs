@@ -1,0 +1,288 @@
+//! `clv value`: what each customer and the whole base are worth, against the simple formula, by segment.
+
+use super::write_output;
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+use clv::data::{parse_horizon, read_summary};
+use clv::fit::model_file::ModelFile;
+use clv::models::summary_fingerprint;
+use clv::value::discount::Schedule;
+use clv::value::lifetime::{reporting_horizon, value_customers};
+use clv::value::segments::{Segment, by_thresholds, deciles};
+use clv::value::simple::estimate_inputs;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Every customer's value at 10% a year, infinite horizon, 30% margin, with the simple formula beside it
+  clv value --model models/summary.bg_nbd.json --spend models/summary.gamma_gamma.json summary.csv \\
+      --discount-rate 0.10 --margin 0.3 -o values.csv
+
+  # Three years, and the acquisition cost each decile can bear at LTV:CAC = 3 given a CAC of 20
+  clv value --model m.json --spend gg.json summary.csv --horizon 3y --cac 20
+
+  # The lifetimes package's convention: 12 months of 4.345 weeks at 1% a month
+  clv value --model m.json --spend gg.json summary.csv --schedule monthly-compat --months 12 --monthly-rate 0.01";
+
+/// Arguments of `clv value`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct ValueArgs {
+    /// Purchase-count model file (bg_nbd or pareto_nbd).
+    #[arg(long, value_name = "FILE")]
+    model: PathBuf,
+    /// Spend model file (gamma_gamma).
+    #[arg(long, value_name = "FILE")]
+    spend: PathBuf,
+    /// Summary CSV of the customers to value (with monetary_value).
+    summary: PathBuf,
+    /// Annual discount rate (0.10 = 10% a year), converted to the model's unit as ln(1 + d) / periods per year.
+    #[arg(long, default_value_t = 0.10)]
+    discount_rate: f64,
+    /// Profit margin on revenue (1 values revenue).
+    #[arg(long, default_value_t = 1.0)]
+    margin: f64,
+    /// Horizon of the valuation (model unit, or 52w, 1y, 3y) [default: infinite, needs a positive rate]
+    #[arg(long)]
+    horizon: Option<String>,
+    /// How purchases are discounted.
+    #[arg(long, value_enum, default_value = "continuous")]
+    schedule: ScheduleKind,
+    /// Months of the monthly-compat schedule.
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// Rate per month of the monthly-compat schedule.
+    #[arg(long, default_value_t = 0.01)]
+    monthly_rate: f64,
+    /// CLV thresholds of the segments, ascending (e.g. 10,50,100) [default: deciles]
+    #[arg(long, value_delimiter = ',', value_name = "T1,T2,...")]
+    segments: Option<Vec<f64>>,
+    /// Acquisition cost of a new customer: adds LTV:CAC per segment.
+    #[arg(long, conflicts_with_all = ["acquisition_spend", "new_customers"])]
+    cac: Option<f64>,
+    /// Acquisition spend of a period (with --new-customers: CAC = spend / customers).
+    #[arg(long, requires = "new_customers")]
+    acquisition_spend: Option<f64>,
+    /// New customers won by that spend.
+    #[arg(long, requires = "acquisition_spend")]
+    new_customers: Option<f64>,
+    /// Target LTV:CAC ratio for the highest bearable acquisition cost.
+    #[arg(long, default_value_t = 3.0)]
+    target_ratio: f64,
+    /// Write the per-customer values here (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// No report on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScheduleKind {
+    /// Continuous discounting at the annual rate.
+    Continuous,
+    /// Monthly steps discounted at each month's end, as the lifetimes Python package does.
+    MonthlyCompat,
+}
+
+/// Runs `clv value`.
+pub fn run(args: ValueArgs) -> Result<()> {
+    let count_file = ModelFile::read(&args.model)?;
+    let model = count_file.count_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
+    let spend_file = ModelFile::read(&args.spend)?;
+    let spend = spend_file.spend_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.spend.display()))?;
+    let unit = count_file.unit().map_err(anyhow::Error::msg)?;
+    let table = read_summary(&args.summary, None, unit)?;
+    if table.unit != unit {
+        bail!(
+            "{} is in {}s but the model {} is in {}s",
+            args.summary.display(),
+            table.unit,
+            args.model.display(),
+            unit
+        );
+    }
+    if table.monetary_value.is_none() {
+        bail!("{}: no monetary_value column: valuing needs amounts (summarise with --amount)", args.summary.display());
+    }
+    if !(args.margin >= 0.0 && args.margin.is_finite()) {
+        bail!("the margin {} must be 0 or more", args.margin);
+    }
+    let schedule = match args.schedule {
+        ScheduleKind::Continuous => Schedule::Continuous {
+            annual_rate: args.discount_rate,
+            horizon: args.horizon.as_deref().map(|h| parse_horizon(h, unit)).transpose().map_err(anyhow::Error::msg)?,
+        },
+        ScheduleKind::MonthlyCompat => Schedule::MonthlyCompat { months: args.months, monthly_rate: args.monthly_rate },
+    };
+    schedule.validate().map_err(anyhow::Error::msg)?;
+    let cac = match (args.cac, args.acquisition_spend, args.new_customers) {
+        (Some(c), _, _) => Some(c),
+        (None, Some(s), Some(n)) if n > 0.0 => Some(s / n),
+        (None, Some(_), Some(_)) => bail!("--new-customers must be positive"),
+        _ => None,
+    };
+    if cac.is_some_and(|c| !(c > 0.0 && c.is_finite())) || !(args.target_ratio > 0.0) {
+        bail!("the acquisition cost and the target ratio must be positive");
+    }
+    let mut warnings = Vec::new();
+    let fingerprint = summary_fingerprint(&table);
+    for (file, path) in [(&count_file, &args.model), (&spend_file, &args.spend)] {
+        if file.summary_fingerprint.as_ref().is_some_and(|f| *f != fingerprint) {
+            warnings.push(format!("{} was fitted on another summary than {}", path.display(), args.summary.display()));
+        }
+    }
+    if spend_file.time_unit != count_file.time_unit {
+        warnings.push(format!(
+            "the spend model was fitted on a summary in {}s, the count model in {}s: they come from different summaries",
+            spend_file.time_unit, count_file.time_unit
+        ));
+    }
+
+    let values = value_customers(model.as_ref(), &spend, &table, &schedule, args.margin);
+    if let Some(i) = values.iter().position(|v| !v.clv.is_finite()) {
+        bail!(
+            "no reliable value for customer '{}' (row {}); nothing written",
+            String::from_utf8_lossy(table.ids.get(i)),
+            i + 2
+        );
+    }
+    let simple = estimate_inputs(&table);
+    let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.margin)).collect();
+    let simple_retention: Vec<f64> =
+        (0..table.len()).map(|i| simple.clv_retention(&table, i, args.margin, args.discount_rate)).collect();
+    write_output(args.output.as_deref(), |out| {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "customer_id",
+            "expected_purchases",
+            "p_alive",
+            "expected_spend",
+            "discounted_purchases",
+            "clv",
+            "simple_clv",
+            "simple_clv_retention",
+        ])?;
+        for (i, v) in values.iter().enumerate() {
+            let numbers = [
+                v.expected_purchases,
+                v.p_alive,
+                v.expected_spend,
+                v.discounted_purchases,
+                v.clv,
+                simple_clv[i],
+                simple_retention[i],
+            ];
+            let mut record = vec![table.ids.get(i).to_vec()];
+            record.extend(numbers.iter().map(|n| n.to_string().into_bytes()));
+            w.write_record(&record)?;
+        }
+        w.flush()
+    })?;
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !args.quiet {
+        let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
+        let alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
+        let segments = match &args.segments {
+            Some(t) => by_thresholds(&clv, &alive, t),
+            None => deciles(&clv, &alive),
+        };
+        let horizon = reporting_horizon(&schedule, unit);
+        eprint!(
+            "{}",
+            report(
+                &args,
+                &count_file.model,
+                &table.len(),
+                &schedule,
+                unit,
+                horizon,
+                &clv,
+                &simple_clv,
+                &simple_retention,
+                &simple.how,
+                &segments,
+                cac
+            )
+        );
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    args: &ValueArgs,
+    model: &str,
+    customers: &usize,
+    schedule: &Schedule,
+    unit: clv::data::TimeUnit,
+    horizon: f64,
+    clv: &[f64],
+    simple: &[f64],
+    retention: &[f64],
+    how: &[String],
+    segments: &[Segment],
+    cac: Option<f64>,
+) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "clv value: {customers} customers of {} ({model} + gamma_gamma)", args.summary.display());
+    let _ = writeln!(t, "  discounting         {}", schedule.describe(unit));
+    let _ = writeln!(t, "  margin              {}", args.margin);
+    let _ = writeln!(t, "  expected_purchases  over {horizon} {unit}s, undiscounted");
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let _ = writeln!(t, "customer equity (sum over customers, in the input's currency)");
+    let _ = writeln!(t, "  model               {:.2}", sum(clv));
+    let _ = writeln!(
+        t,
+        "  simple formula      {:.2}  (AOV x purchases per year x relationship length, undiscounted)",
+        sum(simple)
+    );
+    let _ = writeln!(
+        t,
+        "  simple, retention   {:.2}  (yearly value x (1 + d)/(1 + d - retention), d = {})",
+        sum(retention),
+        args.discount_rate
+    );
+    let _ = writeln!(t, "simple formula inputs, estimated from the calibration summary");
+    for line in how {
+        let _ = writeln!(t, "  {line}");
+    }
+    let _ = write!(
+        t,
+        "segments\n  {:<26}{:>10}{:>10}{:>12}{:>10}",
+        "segment", "customers", "share", "mean clv", "P(alive)"
+    );
+    if cac.is_some() {
+        let _ = write!(t, "{:>10}{:>12}", "LTV:CAC", "max CAC");
+    }
+    t.push('\n');
+    for s in segments {
+        let _ = write!(
+            t,
+            "  {:<26}{:>10}{:>9.1}%{:>12.2}{:>10.3}",
+            s.label,
+            s.customers,
+            s.share_of_value * 100.0,
+            s.mean_clv,
+            s.mean_p_alive
+        );
+        if let Some(c) = cac {
+            let _ = write!(t, "{:>10.2}{:>12.2}", s.ltv_to_cac(c), s.max_cac(args.target_ratio));
+        }
+        t.push('\n');
+    }
+    if let Some(c) = cac {
+        let _ = writeln!(
+            t,
+            "  (CAC {c:.2}; max CAC = mean clv / {} for LTV:CAC = {})",
+            args.target_ratio, args.target_ratio
+        );
+    }
+    if let Some(path) = &args.output {
+        let _ = writeln!(t, "  written to          {}", path.display());
+    }
+    t
+}
