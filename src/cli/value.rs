@@ -38,10 +38,10 @@ pub struct ValueArgs {
     /// Summary CSV of the customers to value (with monetary_value).
     summary: PathBuf,
     /// Annual discount rate (0.10 = 10% a year), converted to the model's unit as ln(1 + d) / periods per year.
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(long, default_value_t = 0.10, allow_hyphen_values = true)]
     discount_rate: f64,
     /// Profit margin on revenue (1 values revenue).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
     margin: f64,
     /// Horizon of the valuation (model unit, or 52w, 1y, 3y) [default: infinite, needs a positive rate]
     #[arg(long)]
@@ -53,7 +53,7 @@ pub struct ValueArgs {
     #[arg(long, default_value_t = 12)]
     months: u32,
     /// Rate per month of the monthly-compat schedule.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
     monthly_rate: f64,
     /// CLV thresholds of the segments, ascending (e.g. 10,50,100) [default: deciles]
     #[arg(long, value_delimiter = ',', value_name = "T1,T2,...")]

@@ -1,0 +1,114 @@
+//! `clv value` through the real binary: the published monthly-convention total, the report, and refusals.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::*;
+
+/// Summary and fitted BG/NBD and Gamma-Gamma files of the CDNOW sample in `dir`.
+fn fitted(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let summary = cdnow_summary(dir);
+    let (count, spend) = (dir.join("bg.json"), dir.join("gg.json"));
+    for (model, out) in [("bg-nbd", &count), ("gamma-gamma", &spend)] {
+        let result = clv(&["fit", summary.to_str().unwrap(), "--model", model, "-q", "-o", out.to_str().unwrap()]);
+        assert!(result.status.success(), "{}", stderr(&result));
+    }
+    (summary, count, spend)
+}
+
+fn column(text: &str, name: &str) -> Vec<f64> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let i = reader.headers().unwrap().iter().position(|h| h == name).unwrap();
+    reader.records().map(|r| r.unwrap()[i].parse().unwrap()).collect()
+}
+
+#[test]
+fn monthly_convention_total_and_the_report() {
+    let dir = scratch("value-cli");
+    let (summary, count, spend) = fitted(&dir);
+    let out = dir.join("values.csv");
+    let result = clv(&[
+        "value",
+        "--model",
+        count.to_str().unwrap(),
+        "--spend",
+        spend.to_str().unwrap(),
+        summary.to_str().unwrap(),
+        "--schedule",
+        "monthly-compat",
+        "--months",
+        "12",
+        "--monthly-rate",
+        "0.01",
+        "--cac",
+        "5",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let text = fs::read_to_string(&out).unwrap();
+    let header = text.lines().next().unwrap();
+    for name in ["customer_id", "expected_purchases", "p_alive", "expected_spend", "clv", "simple_clv"] {
+        assert!(header.split(',').any(|h| h == name), "{header}");
+    }
+    let clv_column = column(&text, "clv");
+    assert_eq!(clv_column.len(), 2357);
+    // The published total is at the lifetimes package's estimates; ours are the exact MLE, within 1e-6 of them.
+    let want = reference()["cdnow_sample"]["clv_total_discrete_monthly_bg_gg"].as_f64().unwrap();
+    let total: f64 = clv_column.iter().sum();
+    assert!((total - want).abs() < 1e-4 * want, "{total} vs {want}");
+    let report = stderr(&result);
+    for needle in [
+        "12 months of 4.345 weeks",
+        "customer equity",
+        "simple formula",
+        "retention",
+        "decile 1 (top 00-10%)",
+        "LTV:CAC",
+        "max CAC",
+    ] {
+        assert!(report.contains(needle), "report lacks '{needle}':\n{report}");
+    }
+}
+
+#[test]
+fn the_infinite_horizon_needs_a_rate_and_bad_inputs_are_refused() {
+    let dir = scratch("value-refusals");
+    let (summary, count, spend) = fitted(&dir);
+    let base =
+        ["value", "--model", count.to_str().unwrap(), "--spend", spend.to_str().unwrap(), summary.to_str().unwrap()];
+    let run = |extra: &[&str]| clv(&[&base[..], extra].concat());
+    for (extra, needle) in [
+        (vec!["--discount-rate", "0"], "undiscounted infinite horizon"),
+        (vec!["--discount-rate", "-0.1"], "must be 0 or more"),
+        (vec!["--margin", "-0.2"], "margin -0.2 must be 0 or more"),
+        (vec!["--horizon", "3q"], "not a time unit"),
+        (vec!["--cac", "0"], "must be positive"),
+    ] {
+        let result = run(&extra);
+        assert_eq!(result.status.code(), Some(1), "{extra:?}");
+        assert!(stderr(&result).contains(needle), "{extra:?}: {}", stderr(&result));
+    }
+    // An undiscounted finite horizon is fine: its value is margin x spend x expected purchases.
+    let result = run(&["--discount-rate", "0", "--horizon", "39", "-q"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let text = String::from_utf8(result.stdout).unwrap();
+    let (clv_col, spend_col, purchases) =
+        (column(&text, "clv"), column(&text, "expected_spend"), column(&text, "expected_purchases"));
+    assert!((clv_col[0] - spend_col[0] * purchases[0]).abs() < 1e-9 * clv_col[0]);
+    // Models fitted on another summary are named in a warning.
+    let other = dir.join("other.csv");
+    fs::write(&other, fs::read_to_string(&summary).unwrap().replacen("0001,2,", "0001,3,", 1)).unwrap();
+    let result = clv(&[
+        "value",
+        "--model",
+        count.to_str().unwrap(),
+        "--spend",
+        spend.to_str().unwrap(),
+        other.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(result.status.success());
+    assert!(stderr(&result).contains("was fitted on another summary"), "{}", stderr(&result));
+}
