@@ -112,3 +112,34 @@ fn the_infinite_horizon_needs_a_rate_and_bad_inputs_are_refused() {
     assert!(result.status.success());
     assert!(stderr(&result).contains("was fitted on another summary"), "{}", stderr(&result));
 }
+
+#[test]
+fn compare_on_the_cdnow_holdout() {
+    let dir = scratch("compare-cli");
+    let (summary, count, spend) = fitted(&dir);
+    let result = clv(&[
+        "compare",
+        "--model",
+        count.to_str().unwrap(),
+        "--spend",
+        spend.to_str().unwrap(),
+        summary.to_str().unwrap(),
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let out = String::from_utf8(result.stdout).unwrap();
+    // The BG/NBD fit implies 1653.41 holdout purchases (Fader, Hardie & Lee 2005); the actual count is 1882.
+    let predicted = out.lines().find(|l| l.contains("predicted total")).unwrap();
+    let model_total: f64 = predicted.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!((model_total - 1653.41).abs() < 0.005 * 1653.41, "{predicted}");
+    for needle in
+        ["purchases: actual total 1882.00", "revenue: actual total", "MAE per customer", "top 10% capture", "closer"]
+    {
+        assert!(out.contains(needle), "lacks '{needle}':\n{out}");
+    }
+    // Without a holdout there is nothing to compare.
+    let no_holdout = dir.join("no_holdout.csv");
+    fs::write(&no_holdout, "customer_id,frequency,recency,T\na,1,2,5\n").unwrap();
+    let result = clv(&["compare", "--model", count.to_str().unwrap(), no_holdout.to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(1));
+    assert!(stderr(&result).contains("no holdout columns"), "{}", stderr(&result));
+}

@@ -1,5 +1,6 @@
 //! The command-line interface: one file per subcommand over the library.
 
+mod compare;
 mod fit;
 mod predict;
 mod progress;
@@ -35,6 +36,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Value every customer and the base: discounted CLV, the simple formula, segments, LTV:CAC.
     Value(value::ValueArgs),
+    /// Backtest on the holdout: the model against the simple formula, in total, per customer and in ranking.
+    Compare(compare::CompareArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -45,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Value(args) => value::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! From expected purchases to money: discounting, customer lifetime value, the simple formula, customer equity,
 //! segments and the acquisition cost a segment can bear.
 
+pub mod compare;
 pub mod discount;
 pub mod lifetime;
 pub mod segments;
