@@ -91,21 +91,19 @@ impl CountModel for BgNbd {
         })
     }
 
-    /// Eq. 10: P(alive) (a + b + x − 1)/(a − 1) [1 − ((α + T)/(α + T + t))^(r+x) 2F1(r + x, b + x; a + b + x − 1;
-    /// t/(α + T + t))], with 1 − G formed as −expm1(ln G).
-    fn expected_purchases(&self, x: f64, t_x: f64, age: f64, t: f64) -> f64 {
+    /// Eq. 10 without its P(alive) factor: (a + b + x − 1)/(a − 1) [1 − ((α + T)/(α + T + t))^(r+x)
+    /// 2F1(r + x, b + x; a + b + x − 1; t/(α + T + t))], with 1 − G formed as −expm1(ln G).
+    fn expected_purchases_if_alive(&self, x: f64, age: f64, t: f64) -> f64 {
         if t <= 0.0 {
             return 0.0;
         }
         let Self { r, alpha, b, .. } = *self;
         let z = t / (alpha + age + t);
-        let alive = self.p_alive(x, t_x, age);
-        alive
-            * self.across_a_one(|a| {
-                let ln_f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z).unwrap_or(f64::NAN);
-                let ln_g = -(r + x) * (t / (alpha + age)).ln_1p() + ln_f;
-                (a + b + x - 1.0) / (a - 1.0) * -ln_g.exp_m1()
-            })
+        self.across_a_one(|a| {
+            let ln_f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z).unwrap_or(f64::NAN);
+            let ln_g = -(r + x) * (t / (alpha + age)).ln_1p() + ln_f;
+            (a + b + x - 1.0) / (a - 1.0) * -ln_g.exp_m1()
+        })
     }
 
     /// Eq. 13 as a logistic of the log drop-out odds: 1/(1 + e^{ln odds}), never 1/(1 + huge).

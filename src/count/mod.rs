@@ -20,8 +20,14 @@ pub trait CountModel: Sync + Send {
     fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64;
     /// E[X(t)]: expected purchases in (0, t] of a customer drawn at random from the population at time 0.
     fn expected_purchases_new(&self, t: f64) -> f64;
-    /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with this summary.
-    fn expected_purchases(&self, x: f64, t_x: f64, age: f64, t: f64) -> f64;
+    /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with this summary
+    /// = P(alive) × [`CountModel::expected_purchases_if_alive`].
+    fn expected_purchases(&self, x: f64, t_x: f64, age: f64, t: f64) -> f64 {
+        self.p_alive(x, t_x, age) * self.expected_purchases_if_alive(x, age, t)
+    }
+    /// Expected purchases in (T, T + t] of a customer known to be alive at T: it depends on x and T only (not on
+    /// t_x), so it can be computed once per distinct (x, T).
+    fn expected_purchases_if_alive(&self, x: f64, age: f64, t: f64) -> f64;
     /// P(alive at T | x, t_x, T).
     fn p_alive(&self, x: f64, t_x: f64, age: f64) -> f64;
     /// P(X(t) = n) for a customer drawn at random at time 0.

@@ -133,11 +133,10 @@ impl CountModel for ParetoNbd {
         self.r * self.beta / self.alpha * one_minus_power_over(self.s - 1.0, t / self.beta)
     }
 
-    /// E[Y(t) | x, t_x, T] = P(alive) (r + x)(β + T)/((α + T)(s − 1)) [1 − ((β + T)/(β + T + t))^(s−1)].
-    fn expected_purchases(&self, x: f64, t_x: f64, age: f64, t: f64) -> f64 {
+    /// E[Y(t) | x, t_x, T] without its P(alive) factor: (r + x)(β + T)/((α + T)(s − 1)) [1 − ((β + T)/(β + T + t))^(s−1)].
+    fn expected_purchases_if_alive(&self, x: f64, age: f64, t: f64) -> f64 {
         let Self { r, alpha, s, beta } = *self;
-        self.p_alive(x, t_x, age) * (r + x) * (beta + age) / (alpha + age)
-            * one_minus_power_over(s - 1.0, t / (beta + age))
+        (r + x) * (beta + age) / (alpha + age) * one_minus_power_over(s - 1.0, t / (beta + age))
     }
 
     /// P(alive) = a (α+T)^(−(r+x)) (β+T)^(−s) / bracket, in logs (finite for x in the hundreds).

@@ -2,6 +2,7 @@
 //! CLV = margin × expected spend per purchase × discounted expected purchases.
 
 use super::discount::Schedule;
+use super::interpolate::smooth_values;
 use crate::count::CountModel;
 use crate::data::{SummaryTable, TimeUnit};
 use crate::math::quadrature::integrate;
@@ -24,12 +25,15 @@ pub struct CustomerValue {
     pub clv: f64,
 }
 
-/// Discounted expected purchases of a customer with a finite horizon or the monthly convention:
-/// ∫_0^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫_0^H e^(−δt) E[Y(t)] dt (integration by parts), or
-/// Σ_k (E[Y(k m)] − E[Y((k−1) m)]) / (1 + rate)^k.
-fn discounted_finite(model: &dyn CountModel, x: f64, t_x: f64, age: f64, schedule: &Schedule, unit: TimeUnit) -> f64 {
-    let expected = |t: f64| model.expected_purchases(x, t_x, age, t);
+/// Discounted expected purchases of a customer alive at T (multiply by P(alive)): the DERT given alive for the
+/// infinite horizon; for a finite horizon H, ∫_0^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫_0^H e^(−δt) E[Y(t)] dt
+/// (integration by parts); for the monthly convention Σ_k (E[Y(k m)] − E[Y((k−1) m)]) / (1 + rate)^k.
+pub fn discounted_if_alive(model: &dyn CountModel, x: f64, age: f64, schedule: &Schedule, unit: TimeUnit) -> f64 {
+    let expected = |t: f64| model.expected_purchases_if_alive(x, age, t);
     match *schedule {
+        Schedule::Continuous { annual_rate, horizon: None } => {
+            model.residual_purchases_if_alive(x, age, Schedule::rate_per_unit(annual_rate, unit))
+        }
         Schedule::Continuous { annual_rate, horizon: Some(h) } => {
             let delta = Schedule::rate_per_unit(annual_rate, unit);
             let end = (-delta * h).exp() * expected(h);
@@ -51,7 +55,6 @@ fn discounted_finite(model: &dyn CountModel, x: f64, t_x: f64, age: f64, schedul
                 })
                 .sum()
         }
-        Schedule::Continuous { horizon: None, .. } => unreachable!("the infinite horizon is DERT"),
     }
 }
 
@@ -64,8 +67,9 @@ pub fn reporting_horizon(schedule: &Schedule, unit: TimeUnit) -> f64 {
     }
 }
 
-/// Values every customer of `table` (in table order, in parallel). With an infinite horizon, the DERT given alive
-/// is computed once per distinct (x, T) and multiplied by each customer's P(alive).
+/// Values every customer of `table` (in table order, in parallel). Given alive, discounted and expected purchases
+/// depend on (x, T) only: they are computed once per distinct pair, interpolated in T for a frequency with many
+/// distinct ages, and multiplied by each customer's P(alive).
 pub fn value_customers(
     model: &dyn CountModel,
     spend: &GammaGamma,
@@ -76,37 +80,32 @@ pub fn value_customers(
     let unit = table.unit;
     let horizon = reporting_horizon(schedule, unit);
     let monetary = table.monetary_value.as_deref();
-    let summary = |i: usize| (f64::from(table.frequency[i]), table.recency[i], table.age[i]);
-    let if_alive: HashMap<(u64, u64), f64> = match *schedule {
-        Schedule::Continuous { annual_rate, horizon: None } => {
-            let delta = Schedule::rate_per_unit(annual_rate, unit);
-            let mut keys: Vec<(u64, u64)> =
-                (0..table.len()).map(|i| (summary(i).0.to_bits(), summary(i).2.to_bits())).collect();
-            keys.sort_unstable();
-            keys.dedup();
-            keys.par_iter()
-                .map(|&(x, t)| ((x, t), model.residual_purchases_if_alive(f64::from_bits(x), f64::from_bits(t), delta)))
-                .collect()
-        }
-        _ => HashMap::new(),
-    };
+    let key = |i: usize| (f64::from(table.frequency[i]).to_bits(), table.age[i].to_bits());
+    let mut keys: Vec<(u64, u64)> = (0..table.len()).map(key).collect();
+    keys.par_sort_unstable();
+    keys.dedup();
+    let mut if_alive: HashMap<(u64, u64), (f64, f64)> = HashMap::with_capacity(keys.len());
+    for group in keys.chunk_by(|a, b| a.0 == b.0) {
+        let x = f64::from_bits(group[0].0);
+        let ages: Vec<f64> = group.iter().map(|k| f64::from_bits(k.1)).collect();
+        let discounted = smooth_values(&ages, &|t| discounted_if_alive(model, x, t, schedule, unit));
+        let expected = smooth_values(&ages, &|t| model.expected_purchases_if_alive(x, t, horizon));
+        if_alive.extend(group.iter().copied().zip(discounted.into_iter().zip(expected)));
+    }
     (0..table.len())
         .into_par_iter()
         .map(|i| {
-            let (x, t_x, age) = summary(i);
+            let (x, t_x, age) = (f64::from(table.frequency[i]), table.recency[i], table.age[i]);
             let p_alive = model.p_alive(x, t_x, age);
-            let discounted = match schedule {
-                Schedule::Continuous { horizon: None, .. } => p_alive * if_alive[&(x.to_bits(), age.to_bits())],
-                _ => discounted_finite(model, x, t_x, age, schedule, unit),
-            };
+            let (discounted, expected) = if_alive[&key(i)];
             let m = monetary.map_or(0.0, |m| m[i]);
             let expected_spend = spend.expected_spend(x, m).unwrap_or(f64::NAN);
             CustomerValue {
-                expected_purchases: model.expected_purchases(x, t_x, age, horizon),
+                expected_purchases: p_alive * expected,
                 p_alive,
                 expected_spend,
-                discounted_purchases: discounted,
-                clv: margin * expected_spend * discounted,
+                discounted_purchases: p_alive * discounted,
+                clv: margin * expected_spend * p_alive * discounted,
             }
         })
         .collect()

@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod discount;
+pub mod interpolate;
 pub mod lifetime;
 pub mod segments;
 pub mod simple;
