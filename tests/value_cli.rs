@@ -97,6 +97,13 @@ fn the_infinite_horizon_needs_a_rate_and_bad_inputs_are_refused() {
     let (clv_col, spend_col, purchases) =
         (column(&text, "clv"), column(&text, "expected_spend"), column(&text, "expected_purchases"));
     assert!((clv_col[0] - spend_col[0] * purchases[0]).abs() < 1e-9 * clv_col[0]);
+    // The acquisition cost from a period's spend and new customers: CAC = 100 / 10.
+    let result = run(&["--acquisition-spend", "100", "--new-customers", "10", "--segments", "10,50"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let report = stderr(&result);
+    for needle in ["(CAC 10.00; max CAC = mean clv / 3", "clv 50 and above", "clv 10 to 50", "clv below 10"] {
+        assert!(report.contains(needle), "lacks '{needle}':\n{report}");
+    }
     // Models fitted on another summary are named in a warning.
     let other = dir.join("other.csv");
     fs::write(&other, fs::read_to_string(&summary).unwrap().replacen("0001,2,", "0001,3,", 1)).unwrap();
