@@ -5,7 +5,7 @@
 //! probability p ~ Beta(a, b).
 
 use super::CountModel;
-use crate::fit::{Family, FitRows};
+use crate::fit::{Family, FitRows, add_symmetric};
 use crate::math::hyp2f1::ln_hyp2f1;
 use crate::math::incomplete_gamma::upper_gamma_ratio;
 use crate::math::quadrature::integrate;
@@ -264,12 +264,7 @@ impl BgNbdFamily {
             } else {
                 [0.0; 4]
             };
-            let mut add = |j: usize, k: usize, v: f64| {
-                h[j * 4 + k] += w * v;
-                if j != k {
-                    h[k * 4 + j] += w * v;
-                }
-            };
+            let mut add = |j: usize, k: usize, v: f64| add_symmetric(h, 4, j, k, w * v);
             add(0, 0, terms.h_rr);
             add(0, 1, 1.0 / alpha - w3 * inv_at - w4 * inv_atx);
             add(1, 1, -r / (alpha * alpha) + (r + x) * (w3 * inv_at * inv_at + w4 * inv_atx * inv_atx));

@@ -64,6 +64,15 @@ pub trait Family: Sync {
     }
 }
 
+/// Adds `value` to entries (j, k) and (k, j) of the n × n row-major matrix `h` (once on the diagonal): how
+/// families accumulate their symmetric Hessians.
+pub fn add_symmetric(h: &mut [f64], n: usize, j: usize, k: usize, value: f64) {
+    h[j * n + k] += value;
+    if j != k {
+        h[k * n + j] += value;
+    }
+}
+
 /// Diagnostics of a fit, reported in model files and on screen.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostics {

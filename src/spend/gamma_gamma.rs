@@ -6,7 +6,7 @@
 //! purchase process. The mean m of x transactions is then Gamma(p x, ν x); the model is fitted on the customers
 //! with at least one repeat purchase and positive mean repeat spend.
 
-use crate::fit::{Family, FitRows};
+use crate::fit::{Family, FitRows, add_symmetric};
 use crate::math::special::{digamma, ln_gamma, trigamma};
 
 /// Gamma-Gamma parameters: p (shape of spend per transaction), q and γ (shape and scale of ν; γ in currency).
@@ -100,12 +100,7 @@ impl GammaGammaFamily {
         g[1] += w * (t.d_pxq - cache.digamma_q + cache.ln_scale - ln_den);
         g[2] += w * (q / gamma - (p * x + q) / denominator);
         if let Some(h) = h {
-            let mut add = |j: usize, k: usize, value: f64| {
-                h[j * 3 + k] += w * value;
-                if j != k {
-                    h[k * 3 + j] += w * value;
-                }
-            };
+            let mut add = |j: usize, k: usize, value: f64| add_symmetric(h, 3, j, k, w * value);
             add(0, 0, x * x * t.h_px);
             add(0, 1, x * t.h_pxq);
             add(0, 2, -x / denominator);
