@@ -1,6 +1,6 @@
 //! The models clv fits, by name: one dispatch for the command line, the model files and the fitting engine.
 
-use crate::count::{bg_nbd::BgNbdFamily, pareto_nbd::ParetoNbdFamily};
+use crate::count::{bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
 use crate::data::SummaryTable;
 use crate::fit::{Estimate, FitRows, fit};
 use crate::spend::gamma_gamma::{GammaGammaFamily, spend_rows};
@@ -12,6 +12,8 @@ pub enum ModelKind {
     BgNbd,
     /// Pareto/NBD purchase counts (Schmittlein, Morrison & Colombo 1987).
     ParetoNbd,
+    /// MBG/NBD purchase counts (Batislam, Denizel & Filiztekin 2007).
+    MbgNbd,
     /// Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005, JMR).
     GammaGamma,
 }
@@ -22,6 +24,7 @@ impl ModelKind {
         match self {
             ModelKind::BgNbd => "bg_nbd",
             ModelKind::ParetoNbd => "pareto_nbd",
+            ModelKind::MbgNbd => "mbg_nbd",
             ModelKind::GammaGamma => "gamma_gamma",
         }
     }
@@ -62,7 +65,8 @@ impl ModelKind {
     /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.
     pub fn fit(self, rows: &FitRows, warm_start: Option<&[f64]>) -> Estimate {
         match self {
-            ModelKind::BgNbd => fit(&BgNbdFamily, rows, warm_start),
+            ModelKind::BgNbd => fit(&DropoutFamily::<false>, rows, warm_start),
+            ModelKind::MbgNbd => fit(&DropoutFamily::<true>, rows, warm_start),
             ModelKind::ParetoNbd => fit(&ParetoNbdFamily, rows, warm_start),
             ModelKind::GammaGamma => fit(&GammaGammaFamily, rows, warm_start),
         }
@@ -83,8 +87,9 @@ impl std::str::FromStr for ModelKind {
         match text.to_ascii_lowercase().replace(['-', '/'], "_").as_str() {
             "bg_nbd" | "bgnbd" => Ok(ModelKind::BgNbd),
             "pareto_nbd" | "paretonbd" | "pnbd" => Ok(ModelKind::ParetoNbd),
+            "mbg_nbd" | "mbgnbd" => Ok(ModelKind::MbgNbd),
             "gamma_gamma" | "gammagamma" | "gg" => Ok(ModelKind::GammaGamma),
-            _ => Err(format!("'{text}' is not a model clv fits; expected bg-nbd, pareto-nbd or gamma-gamma")),
+            _ => Err(format!("'{text}' is not a model clv fits; expected bg-nbd, pareto-nbd, mbg-nbd or gamma-gamma")),
         }
     }
 }

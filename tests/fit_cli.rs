@@ -427,3 +427,26 @@ fn bg_nbd_dert_agrees_with_a_discounted_sum_of_expected_increments() {
         assert!(relative(sum, dert) < 1e-3, "x = {x}: sum {sum} vs DERT {dert}");
     }
 }
+
+#[test]
+fn mbg_nbd_through_the_binary_matches_the_mle() {
+    check_binary_fit("mbg-nbd", "mbg_nbd", 1e-6);
+}
+
+#[test]
+fn mbg_nbd_predictions_match_the_published_customers_and_recover_known_parameters() {
+    let r = reference();
+    let p = &r["cdnow_sample"]["customers_1_to_3"]["params_used"]["mbg_nbd"];
+    let m = clv::count::MbgNbd::from_params(&["r", "alpha", "a", "b"].map(|k| p[k].as_f64().unwrap()));
+    for id in ["1", "2", "3"] {
+        let c = &r["cdnow_sample"]["customers_1_to_3"]["values"][id];
+        let f = |k: &str| c[k].as_f64().unwrap();
+        let (e, a) = (
+            m.expected_purchases(f("frequency"), f("recency"), f("T"), 39.0),
+            m.p_alive(f("frequency"), f("recency"), f("T")),
+        );
+        assert!(relative(e, f("mbg_exp_purchases_39w")) < 1e-9, "customer {id}: {e}");
+        assert!(relative(a, f("mbg_p_alive")) < 1e-9, "customer {id}: {a}");
+    }
+    recovery(ModelKind::MbgNbd, &clv::count::MbgNbd { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 }, 200_000, 13);
+}

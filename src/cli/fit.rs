@@ -25,7 +25,7 @@ Its time unit comes from summary.csv.meta.json when clv wrote it, else from --un
 pub struct FitArgs {
     /// Summary CSV (from `clv summarize`, or any table with the summary columns).
     summary: PathBuf,
-    /// The model: bg-nbd, pareto-nbd (purchase counts) or gamma-gamma (spend per transaction).
+    /// The model: bg-nbd, pareto-nbd, mbg-nbd (purchase counts) or gamma-gamma (spend per transaction).
     #[arg(long)]
     model: ModelKind,
     /// Model file to write [default: models/<summary name>.<model>.json]

@@ -11,9 +11,12 @@ use crate::math::incomplete_gamma::upper_gamma_ratio;
 use crate::math::quadrature::integrate;
 use crate::math::special::{beta_regularized, digamma, ln_beta, ln_gamma, log_add_exp, trigamma};
 
-/// BG/NBD parameters: r, α (purchase rate heterogeneity, α in the model's time unit) and a, b (drop-out).
+/// Parameters of the beta-geometric drop-out models: r, α (purchase rate heterogeneity, α in the model's time
+/// unit) and a, b (drop-out). `MODIFIED = false` is BG/NBD (drop-out possible after each repeat purchase);
+/// `MODIFIED = true` is MBG/NBD (Batislam, Denizel & Filiztekin 2007: also right after the first purchase). One
+/// implementation serves both: MBG/NBD is BG/NBD with the drop-out posterior shifted by one purchase.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct BgNbd {
+pub struct DropoutNbd<const MODIFIED: bool> {
     /// Shape of the Gamma distribution of λ.
     pub r: f64,
     /// Rate (scale of time) of the Gamma distribution of λ.
@@ -24,6 +27,9 @@ pub struct BgNbd {
     pub b: f64,
 }
 
+/// BG/NBD (Fader, Hardie & Lee 2005).
+pub type BgNbd = DropoutNbd<false>;
+
 /// Parameter names in files and tables.
 pub const PARAMETERS: [&str; 4] = ["r", "alpha", "a", "b"];
 
@@ -31,19 +37,24 @@ pub const PARAMETERS: [&str; 4] = ["r", "alpha", "a", "b"];
 /// linearly between a = 1 ± this (the function is smooth in a; the error is of order this squared).
 const A_NEAR_ONE: f64 = 1e-4;
 
-impl BgNbd {
+impl<const MODIFIED: bool> DropoutNbd<MODIFIED> {
     /// The model from `[r, alpha, a, b]`.
-    pub fn from_params(p: &[f64]) -> BgNbd {
-        BgNbd { r: p[0], alpha: p[1], a: p[2], b: p[3] }
+    pub fn from_params(p: &[f64]) -> Self {
+        Self { r: p[0], alpha: p[1], a: p[2], b: p[3] }
     }
+
+    /// The drop-out posterior's shift: surviving x repeat purchases means x (BG/NBD) or x + 1 (MBG/NBD) survived
+    /// drop-out chances.
+    const SHIFT: f64 = if MODIFIED { 1.0 } else { 0.0 };
 
     /// ln of the odds that a customer is inactive: ln[(a/(b + x − 1)) ((α + T)/(α + t_x))^(r + x)] for x > 0
     /// (eq. 13's second term); −∞ for x = 0 (a customer without repeat purchase cannot have dropped out).
     fn ln_dropout_odds(&self, x: f64, t_x: f64, age: f64) -> f64 {
-        if x == 0.0 {
+        if !MODIFIED && x == 0.0 {
             return f64::NEG_INFINITY;
         }
-        self.a.ln() - (self.b + x - 1.0).ln() + (self.r + x) * ((self.alpha + age).ln() - (self.alpha + t_x).ln())
+        self.a.ln() - (self.b + x - 1.0 + Self::SHIFT).ln()
+            + (self.r + x) * ((self.alpha + age).ln() - (self.alpha + t_x).ln())
     }
 
     /// Evaluates `f(a)` at this model's a, interpolating across the removable singularity at a = 1.
@@ -56,9 +67,9 @@ impl BgNbd {
     }
 }
 
-impl CountModel for BgNbd {
+impl<const MODIFIED: bool> CountModel for DropoutNbd<MODIFIED> {
     fn name(&self) -> &'static str {
-        "bg_nbd"
+        if MODIFIED { "mbg_nbd" } else { "bg_nbd" }
     }
 
     fn parameters(&self) -> Vec<(&'static str, f64)> {
@@ -68,27 +79,20 @@ impl CountModel for BgNbd {
     /// Eq. 6 in the stable form of Hardie's note: ln A1 + ln A2 + ln(e^{ln A3} + δ e^{ln A4}).
     fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64 {
         let Self { r, alpha, a, b } = *self;
+        let s = Self::SHIFT;
         let ln_a3 = -(r + x) * (alpha + age).ln();
         let mut tail = ln_a3;
-        if x > 0.0 {
-            let ln_a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + t_x).ln();
+        if MODIFIED || x > 0.0 {
+            let ln_a4 = a.ln() - (b + x - 1.0 + s).ln() - (r + x) * (alpha + t_x).ln();
             tail = log_add_exp(ln_a3, ln_a4);
         }
-        ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_beta(a, b + x) - ln_beta(a, b) + tail
+        ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_beta(a, b + x + s) - ln_beta(a, b) + tail
     }
 
-    /// Eq. 9: E[X(t)] = (a + b − 1)/(a − 1) [1 − (α/(α + t))^r 2F1(r, b; a + b − 1; t/(α + t))].
+    /// Eq. 9: E[X(t)] = E[Y(t) | x = 0, t_x = 0, T = 0]: (a + b − 1)/(a − 1) [1 − (α/(α + t))^r 2F1(r, b; a + b − 1;
+    /// t/(α + t))] for BG/NBD, b/(a − 1) [1 − (α/(α + t))^r 2F1(r, b + 1; a + b; t/(α + t))] for MBG/NBD.
     fn expected_purchases_new(&self, t: f64) -> f64 {
-        if t <= 0.0 {
-            return 0.0;
-        }
-        let Self { r, alpha, b, .. } = *self;
-        let z = t / (alpha + t);
-        self.across_a_one(|a| {
-            let ln_f = ln_hyp2f1(r, b, a + b - 1.0, z).unwrap_or(f64::NAN);
-            let ln_g = -r * (t / alpha).ln_1p() + ln_f;
-            (a + b - 1.0) / (a - 1.0) * -ln_g.exp_m1()
-        })
+        self.expected_purchases(0.0, 0.0, 0.0, t)
     }
 
     /// Eq. 10 without its P(alive) factor: (a + b + x − 1)/(a − 1) [1 − ((α + T)/(α + T + t))^(r+x)
@@ -98,6 +102,7 @@ impl CountModel for BgNbd {
             return 0.0;
         }
         let Self { r, alpha, b, .. } = *self;
+        let b = b + Self::SHIFT;
         let z = t / (alpha + age + t);
         self.across_a_one(|a| {
             let ln_f = ln_hyp2f1(r + x, b + x, a + b + x - 1.0, z).unwrap_or(f64::NAN);
@@ -119,7 +124,7 @@ impl CountModel for BgNbd {
     /// that both ends of the Beta density are smooth.
     fn residual_purchases_if_alive(&self, x: f64, age: f64, delta: f64) -> f64 {
         let Self { r, alpha, a, b } = *self;
-        let (k, c, b_post) = (r + x, alpha + age, b + x);
+        let (k, c, b_post) = (r + x, alpha + age, b + x + Self::SHIFT);
         let one_minus_phi = |p: f64| {
             let z = c * delta / p;
             if z > 1e6 {
@@ -150,6 +155,10 @@ impl CountModel for BgNbd {
         let lambda = Gamma::new(self.r, 1.0 / self.alpha).map_or(0.0, |g| g.sample(rng));
         let p = Beta::new(self.a, self.b).map_or(1.0, |b| b.sample(rng));
         let Ok(gap) = Exp::new(lambda) else { return };
+        // MBG/NBD: the customer may drop out right after the first purchase.
+        if MODIFIED && rng.random::<f64>() < p {
+            return;
+        }
         let mut t = 0.0;
         while times.len() < limit {
             t += gap.sample(rng);
@@ -174,13 +183,14 @@ impl CountModel for BgNbd {
         }
         let ln_p = (alpha / (alpha + t)).ln();
         let ln_q = (t / (alpha + t)).ln();
-        let active = ln_beta(a, b + nf) - ln_beta(a, b) + ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
+        let s = Self::SHIFT;
+        let active = ln_beta(a, b + nf + s) - ln_beta(a, b) + ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
             + r * ln_p
             + nf * ln_q;
         let mut p = active.exp();
-        if n > 0 {
-            let tail = beta_regularized(nf, r, t / (alpha + t));
-            p += (ln_beta(a + 1.0, b + nf - 1.0) - ln_beta(a, b)).exp() * tail;
+        if MODIFIED || n > 0 {
+            let tail = if n == 0 { 1.0 } else { beta_regularized(nf, r, t / (alpha + t)) };
+            p += (ln_beta(a + 1.0, b + nf - 1.0 + s) - ln_beta(a, b)).exp() * tail;
         }
         p
     }
@@ -188,7 +198,10 @@ impl CountModel for BgNbd {
 
 /// BG/NBD as a family for the fitting engine.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct BgNbdFamily;
+pub struct DropoutFamily<const MODIFIED: bool>;
+
+/// BG/NBD for the fitting engine.
+pub type BgNbdFamily = DropoutFamily<false>;
 
 /// Per-distinct-x terms of the BG/NBD likelihood and its gradient.
 pub struct BgNbdCache {
@@ -217,7 +230,9 @@ struct XTerms {
     h_bb: f64,
 }
 
-impl BgNbdFamily {
+impl<const MODIFIED: bool> DropoutFamily<MODIFIED> {
+    const SHIFT: f64 = if MODIFIED { 1.0 } else { 0.0 };
+
     /// `w` × ln L of row `i`, adding `w` × its gradient into `g` and, when asked, `w` × its Hessian into `h`
     /// (natural parameters r, α, a, b). ln L = K(x) + r ln α + LSE(ℓ3, ℓ4) with ℓ3 = −(r+x) ln(α+T) and
     /// ℓ4 = ln a − ln(b+x−1) − (r+x) ln(α+t_x); the Hessian of the log-sum-exp is
@@ -239,7 +254,7 @@ impl BgNbdFamily {
         let ln_at = (alpha + age).ln();
         let ln_a3 = -(r + x) * ln_at;
         // Weights of the two terms of the log-sum-exp (w4 = 0 for x = 0).
-        let (tail, w3, w4, ln_atx) = if x > 0.0 {
+        let (tail, w3, w4, ln_atx) = if MODIFIED || x > 0.0 {
             let ln_atx = (alpha + t_x).ln();
             let ln_a4 = terms.ln_a_over - (r + x) * ln_atx;
             // log-sum-exp and its two weights from a single exponential.
@@ -252,14 +267,14 @@ impl BgNbdFamily {
             (ln_a3, 1.0, 0.0, 0.0)
         };
         let inv_at = 1.0 / (alpha + age);
-        let inv_atx = if x > 0.0 { 1.0 / (alpha + t_x) } else { 0.0 };
+        let inv_atx = if MODIFIED || x > 0.0 { 1.0 / (alpha + t_x) } else { 0.0 };
         g[0] += w * (terms.d_r + cache.ln_alpha - w3 * ln_at - w4 * ln_atx);
         g[1] += w * (r / alpha - (r + x) * (w3 * inv_at + w4 * inv_atx));
         g[2] += w * (terms.d_a + w4 / a);
         g[3] += w * (terms.d_b - w4 * terms.inv_b_x1);
         if let Some(h) = h {
             // ∇ℓ3 − ∇ℓ4 in (r, α, a, b).
-            let diff = if x > 0.0 {
+            let diff = if MODIFIED || x > 0.0 {
                 [ln_atx - ln_at, (r + x) * (inv_atx - inv_at), -1.0 / a, terms.inv_b_x1]
             } else {
                 [0.0; 4]
@@ -282,11 +297,11 @@ impl BgNbdFamily {
     }
 }
 
-impl Family for BgNbdFamily {
+impl<const MODIFIED: bool> Family for DropoutFamily<MODIFIED> {
     type Cache = BgNbdCache;
 
     fn name(&self) -> &'static str {
-        "bg_nbd"
+        if MODIFIED { "mbg_nbd" } else { "bg_nbd" }
     }
 
     fn parameter_names(&self) -> &'static [&'static str] {
@@ -302,19 +317,20 @@ impl Family for BgNbdFamily {
         let (lg_r, dg_r) = (ln_gamma(r), digamma(r));
         let (lg_b, dg_b, lg_ab, dg_ab) = (ln_gamma(b), digamma(b), ln_gamma(a + b), digamma(a + b));
         let (tg_r, tg_b, tg_ab) = (trigamma(r), trigamma(b), trigamma(a + b));
+        let b_shift = b + Self::SHIFT;
         let per_x = distinct_x
             .iter()
             .map(|&x| XTerms {
-                ln_const: ln_gamma(r + x) - lg_r + lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x),
+                ln_const: ln_gamma(r + x) - lg_r + lg_ab + ln_gamma(b_shift + x) - lg_b - ln_gamma(a + b_shift + x),
                 d_r: digamma(r + x) - dg_r,
-                d_a: dg_ab - digamma(a + b + x),
-                d_b: dg_ab + digamma(b + x) - dg_b - digamma(a + b + x),
-                // Used only when x > 0 (b + x − 1 may be 0 or negative for x = 0).
-                ln_a_over: if x > 0.0 { a.ln() - (b + x - 1.0).ln() } else { 0.0 },
-                inv_b_x1: if x > 0.0 { 1.0 / (b + x - 1.0) } else { 0.0 },
+                d_a: dg_ab - digamma(a + b_shift + x),
+                d_b: dg_ab + digamma(b_shift + x) - dg_b - digamma(a + b_shift + x),
+                // BG/NBD uses these only when x > 0 (b + x − 1 may be 0 or negative for x = 0).
+                ln_a_over: if MODIFIED || x > 0.0 { a.ln() - (b_shift + x - 1.0).ln() } else { 0.0 },
+                inv_b_x1: if MODIFIED || x > 0.0 { 1.0 / (b_shift + x - 1.0) } else { 0.0 },
                 h_rr: trigamma(r + x) - tg_r,
-                h_aa: tg_ab - trigamma(a + b + x),
-                h_bb: tg_ab + trigamma(b + x) - tg_b - trigamma(a + b + x),
+                h_aa: tg_ab - trigamma(a + b_shift + x),
+                h_bb: tg_ab + trigamma(b_shift + x) - tg_b - trigamma(a + b_shift + x),
             })
             .collect();
         Some(BgNbdCache { ln_alpha: alpha.ln(), per_x })
@@ -442,7 +458,7 @@ mod tests {
     fn family_hessian_matches_differences_of_the_gradient() {
         let rows = FitRows::compress(&[0.0, 1.0, 4.0, 30.0], &[0.0, 2.5, 20.0, 37.0], &[38.0, 30.0, 35.0, 38.5]);
         let p = [0.3, 4.0, 0.8, 2.4];
-        let family = BgNbdFamily;
+        let family = DropoutFamily::<false>;
         let gradient = |p: &[f64]| {
             let cache = family.prepare(p, &rows.distinct_x).unwrap();
             let mut g = [0.0; 4];
@@ -473,7 +489,7 @@ mod tests {
     fn family_gradient_matches_central_differences() {
         let rows = FitRows::compress(&[0.0, 1.0, 4.0, 30.0], &[0.0, 2.5, 20.0, 37.0], &[38.0, 30.0, 35.0, 38.5]);
         let p = [0.3, 4.0, 0.8, 2.4];
-        let family = BgNbdFamily;
+        let family = DropoutFamily::<false>;
         let value = |p: &[f64]| {
             let cache = family.prepare(p, &rows.distinct_x).unwrap();
             (0..rows.len()).map(|i| family.row(p, &cache, &rows, i, 1.0, &mut [0.0; 4])).sum::<f64>()

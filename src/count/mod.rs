@@ -3,10 +3,12 @@
 //! purchases, t_x the recency and T (`age`) the time since the first purchase.
 
 pub mod bg_nbd;
+pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod simulate;
 
 pub use bg_nbd::BgNbd;
+pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
 
 /// What every purchase-count model predicts. Functions return NaN when a value cannot be computed (callers

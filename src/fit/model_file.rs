@@ -2,7 +2,7 @@
 //! `time_unit`; everything else is recorded by `clv fit`.
 
 use super::{Diagnostics, Estimate};
-use crate::count::{BgNbd, CountModel, ParetoNbd};
+use crate::count::{BgNbd, CountModel, MbgNbd, ParetoNbd};
 use crate::data::TimeUnit;
 use crate::spend::GammaGamma;
 use serde::{Deserialize, Serialize};
@@ -87,6 +87,7 @@ pub fn model_parameters(model: &str) -> Option<&'static [&'static str]> {
     match model {
         "bg_nbd" => Some(&crate::count::bg_nbd::PARAMETERS),
         "pareto_nbd" => Some(&crate::count::pareto_nbd::PARAMETERS),
+        "mbg_nbd" => Some(&crate::count::mbg_nbd::PARAMETERS),
         "gamma_gamma" => Some(&crate::spend::gamma_gamma::PARAMETERS),
         _ => None,
     }
@@ -165,11 +166,13 @@ impl ModelFile {
 
     /// The purchase-count model this file describes; an error for a spend model or an unknown name.
     pub fn count_model(&self) -> Result<Box<dyn CountModel>, String> {
-        let not_count = || format!("'{}' is not a purchase-count model (expected bg_nbd or pareto_nbd)", self.model);
+        let not_count =
+            || format!("'{}' is not a purchase-count model (expected bg_nbd, pareto_nbd or mbg_nbd)", self.model);
         let names = model_parameters(&self.model).filter(|_| self.model != "gamma_gamma").ok_or_else(not_count)?;
         let p = self.parameters_in_order(names)?;
         Ok(match self.model.as_str() {
             "bg_nbd" => Box::new(BgNbd::from_params(&p)),
+            "mbg_nbd" => Box::new(MbgNbd::from_params(&p)),
             _ => Box::new(ParetoNbd::from_params(&p)),
         })
     }
