@@ -62,8 +62,8 @@ fn data(kind: ModelKind, customers: usize, day_resolution: bool) -> &'static Dat
         return d;
     }
     let model: &dyn CountModel = match kind {
-        ModelKind::BgNbd => &BG,
-        ModelKind::ParetoNbd => &PNBD,
+        ModelKind::BgNbd | ModelKind::MbgNbd => &BG,
+        _ => &PNBD,
     };
     let d: &'static Data = Box::leak(Box::new(Data::draw(model, customers, day_resolution)));
     cache.push((key, d));
@@ -92,6 +92,11 @@ fn fit_bg_nbd_days(bencher: divan::Bencher, customers: usize) {
     fit_bench(bencher, ModelKind::BgNbd, customers, true);
 }
 
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn fit_mbg_nbd_continuous(bencher: divan::Bencher, customers: usize) {
+    fit_bench(bencher, ModelKind::MbgNbd, customers, false);
+}
+
 #[divan::bench(args = SIZES, sample_count = 3, sample_size = 1)]
 fn fit_pareto_nbd_continuous(bencher: divan::Bencher, customers: usize) {
     fit_bench(bencher, ModelKind::ParetoNbd, customers, false);
@@ -105,8 +110,8 @@ fn fit_pareto_nbd_days(bencher: divan::Bencher, customers: usize) {
 fn predict_bench(bencher: divan::Bencher, kind: ModelKind, customers: usize) {
     let table = data(kind, customers, false).table();
     let model: &dyn CountModel = match kind {
-        ModelKind::BgNbd => &BG,
         ModelKind::ParetoNbd => &PNBD,
+        _ => &BG,
     };
     bencher.counter(divan::counter::ItemsCount::new(customers)).bench(|| predict_table(model, &table, 39.0));
 }

@@ -409,22 +409,25 @@ fn discounted_residual_purchases_match_the_published_cases() {
 }
 
 #[test]
-fn bg_nbd_dert_agrees_with_a_discounted_sum_of_expected_increments() {
+fn bg_nbd_and_mbg_nbd_dert_agree_with_a_discounted_sum_of_expected_increments() {
     // Σ_k e^(−δ (k − 1/2) h) (E[Y(kh)] − E[Y((k−1)h)]) over 0.5-week steps to 4,000 weeks (midpoint
     // discounting), plus the discounted tail bounded by the last increment's trend: a numeric check of the
     // closed-form-plus-quadrature value, to 1e-3.
     let bg = BgNbd { r: 0.242595, alpha: 4.413602, a: 0.792922, b: 2.425907 };
+    let mbg = clv::count::MbgNbd { r: 0.524843, alpha: 6.183085, a: 0.891359, b: 1.614002 };
     let delta = dert_delta();
-    for (x, t_x, t) in [(2.0, 30.43, 38.86), (0.0, 0.0, 38.86), (7.0, 35.0, 38.86)] {
-        let h = 0.5;
-        let (mut sum, mut previous) = (0.0, 0.0);
-        for k in 1..=8000 {
-            let e = bg.expected_purchases(x, t_x, t, k as f64 * h);
-            sum += (-delta * (k as f64 - 0.5) * h).exp() * (e - previous);
-            previous = e;
+    for model in [&bg as &dyn CountModel, &mbg] {
+        for (x, t_x, t) in [(2.0, 30.43, 38.86), (0.0, 0.0, 38.86), (7.0, 35.0, 38.86)] {
+            let h = 0.5;
+            let (mut sum, mut previous) = (0.0, 0.0);
+            for k in 1..=8000 {
+                let e = model.expected_purchases(x, t_x, t, k as f64 * h);
+                sum += (-delta * (k as f64 - 0.5) * h).exp() * (e - previous);
+                previous = e;
+            }
+            let dert = model.discounted_residual_purchases(x, t_x, t, delta);
+            assert!(relative(sum, dert) < 1e-3, "{} x = {x}: sum {sum} vs DERT {dert}", model.name());
         }
-        let dert = bg.discounted_residual_purchases(x, t_x, t, delta);
-        assert!(relative(sum, dert) < 1e-3, "x = {x}: sum {sum} vs DERT {dert}");
     }
 }
 
