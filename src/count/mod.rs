@@ -2,6 +2,7 @@
 //! predictions and [`crate::fit::Family`] for fitting. Times are in the model's unit; x is the number of repeat
 //! purchases, t_x the recency and T (`age`) the time since the first purchase.
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod mbg_nbd;
 pub mod pareto_nbd;

@@ -52,17 +52,20 @@ impl FitRows {
                 customers: x.len(),
             };
         }
-        let mut keys: Vec<(u64, u64, u64)> = (0..x.len()).map(key).collect();
-        // Non-negative finite f64 values order like their bit patterns.
-        keys.par_sort_unstable();
-        let mut rows = FitRows { customers: x.len(), ..FitRows::default() };
-        let mut i = 0;
-        while i < keys.len() {
-            let mut j = i + 1;
-            while j < keys.len() && keys[j] == keys[i] {
-                j += 1;
-            }
-            let (kx, kt, ka) = keys[i];
+        Self::from_counts(x, t_x, age, &vec![1.0; x.len()])
+    }
+
+    /// Distinct rows from rows that already carry counts (a table of patterns with weights, such as the BG/BB
+    /// donations data): equal rows merge and their counts add up.
+    pub fn from_counts(x: &[f64], t_x: &[f64], age: &[f64], counts: &[f64]) -> FitRows {
+        use rayon::prelude::*;
+        let mut keys: Vec<((u64, u64, u64), usize)> =
+            (0..x.len()).map(|i| ((x[i].to_bits(), t_x[i].to_bits(), age[i].to_bits()), i)).collect();
+        // Non-negative finite f64 values order like their bit patterns; equal keys keep their input order.
+        keys.par_sort_by_key(|&(key, _)| key);
+        let mut rows = FitRows { customers: counts.iter().sum::<f64>() as usize, ..FitRows::default() };
+        for group in keys.chunk_by(|a, b| a.0 == b.0) {
+            let (kx, kt, ka) = group[0].0;
             let xv = f64::from_bits(kx);
             if rows.distinct_x.last() != Some(&xv) {
                 rows.distinct_x.push(xv);
@@ -70,9 +73,8 @@ impl FitRows {
             rows.x.push(xv);
             rows.t_x.push(f64::from_bits(kt));
             rows.age.push(f64::from_bits(ka));
-            rows.weight.push((j - i) as f64);
+            rows.weight.push(group.iter().map(|&(_, i)| counts[i]).sum());
             rows.x_slot.push((rows.distinct_x.len() - 1) as u32);
-            i = j;
         }
         rows
     }
