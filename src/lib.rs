@@ -11,5 +11,6 @@ pub mod fit;
 pub mod math;
 pub mod models;
 pub mod output;
+pub mod retention;
 pub mod spend;
 pub mod value;

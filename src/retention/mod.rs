@@ -1,0 +1,3 @@
+//! Contractual retention: the shifted-beta-geometric model of subscriptions.
+
+pub mod sbg;

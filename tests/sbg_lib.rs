@@ -1,0 +1,61 @@
+//! The shifted-beta-geometric retention model through the library on Fader & Hardie's (2007) cohorts.
+
+use clv::fit::fit;
+use clv::retention::sbg::{SbgFamily, ShiftedBetaGeometric, cohort_rows};
+
+mod common;
+use common::*;
+
+/// Cancellations per year and subscribers left after year 7, from the published percentages of 1000 customers.
+fn cohort(percent_alive: &[f64]) -> (Vec<f64>, f64) {
+    let alive: Vec<f64> = percent_alive.iter().map(|p| p * 10.0).collect();
+    let lost = alive.windows(2).map(|w| w[0] - w[1]).collect();
+    (lost, alive[alive.len() - 1])
+}
+
+#[test]
+fn both_cohorts_match_the_published_fits_and_projection() {
+    let r = reference();
+    for name in ["regular", "high_end"] {
+        let c = &r["sbg_retention"][name];
+        let percent: Vec<f64> =
+            c["percent_alive_years_0_to_7"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let (lost, remaining) = cohort(&percent);
+        let estimate = fit(&SbgFamily, &cohort_rows(&lost, remaining), None);
+        assert!(estimate.diagnostics.converged, "{name}: {:?}", estimate.diagnostics);
+        // Published to 4 or 5 significant digits and 2 decimals of the log-likelihood.
+        for (j, key) in ["alpha", "beta"].iter().enumerate() {
+            let want = c["mle"][key].as_f64().unwrap();
+            assert!((estimate.params[j] - want).abs() < 6e-4 * want, "{name} {key}: {} vs {want}", estimate.params[j]);
+        }
+        let ll = c["mle"]["log_likelihood"].as_f64().unwrap();
+        assert!((estimate.log_likelihood - ll).abs() < 0.006, "{name}: {}", estimate.log_likelihood);
+        let model = ShiftedBetaGeometric::from_params(&estimate.params);
+        assert!((model.log_likelihood(&lost, remaining) - estimate.log_likelihood).abs() < 1e-9);
+        // Survival starts at 100% and each year's retention rate is S(t)/S(t − 1) (S through log-gamma differences:
+        // about 1e-14 of rounding).
+        assert_eq!(model.survival(0), 1.0);
+        assert!((model.survival(3) / model.survival(2) - model.retention_rate(3)).abs() < 1e-12);
+        if let Some(projected) = c.get("projected_percent_alive_years_8_to_12") {
+            for (i, want) in projected.as_array().unwrap().iter().enumerate() {
+                let got = 100.0 * model.survival(8 + i as u32);
+                assert!((got - want.as_f64().unwrap()).abs() <= 0.05 + 1e-9, "{name} year {}: {got} vs {want}", 8 + i);
+            }
+        }
+    }
+}
+
+#[test]
+fn residual_lifetime_is_the_discounted_sum_of_survival() {
+    let m = ShiftedBetaGeometric { alpha: 0.668, beta: 3.806 };
+    let d: f64 = 0.10;
+    for n in [0u32, 1, 5] {
+        let direct: f64 = (0..20_000).map(|k| m.survival(n + k) / m.survival(n) / (1.0 + d).powi(k as i32)).sum();
+        let derl = m.discounted_expected_residual_lifetime(n, d);
+        assert!((derl - direct).abs() < 1e-9 * direct, "n = {n}: {derl} vs {direct}");
+    }
+    // Retention rises with tenure; the residual lifetime of a longer-tenured subscriber is longer.
+    assert!(m.retention_rate(2) < m.retention_rate(5));
+    assert!(m.discounted_expected_residual_lifetime(5, d) > m.discounted_expected_residual_lifetime(1, d));
+    assert!(m.discounted_expected_residual_lifetime(3, 0.0).is_nan(), "undiscounted: refused");
+}
