@@ -1,6 +1,6 @@
 //! The models clv fits, by name: one dispatch for the command line, the model files and the fitting engine.
 
-use crate::count::{bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
+use crate::count::{BgNbd, CountModel, MbgNbd, ParetoNbd, bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
 use crate::data::SummaryTable;
 use crate::fit::{Estimate, FitRows, fit};
 use crate::spend::gamma_gamma::{GammaGammaFamily, spend_rows};
@@ -60,6 +60,16 @@ impl ModelKind {
             ));
         }
         Ok(rows)
+    }
+
+    /// The purchase-count model with these parameters; `None` for a spend model.
+    pub fn count_model(self, params: &[f64]) -> Option<Box<dyn CountModel>> {
+        match self {
+            ModelKind::BgNbd => Some(Box::new(BgNbd::from_params(params))),
+            ModelKind::ParetoNbd => Some(Box::new(ParetoNbd::from_params(params))),
+            ModelKind::MbgNbd => Some(Box::new(MbgNbd::from_params(params))),
+            ModelKind::GammaGamma => None,
+        }
     }
 
     /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.

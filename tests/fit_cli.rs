@@ -453,3 +453,39 @@ fn mbg_nbd_predictions_match_the_published_customers_and_recover_known_parameter
     }
     recovery(ModelKind::MbgNbd, &clv::count::MbgNbd { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 }, 200_000, 13);
 }
+
+#[test]
+fn auto_fits_every_count_model_and_keeps_the_best_by_the_stated_rule() {
+    let dir = scratch("auto");
+    let summary = cdnow_summary(&dir);
+    let out = dir.join("auto.json");
+    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "auto", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let report = stderr(&result);
+    for needle in [
+        "bg_nbd",
+        "pareto_nbd",
+        "mbg_nbd",
+        "AIC",
+        "BIC",
+        "holdout MAE",
+        "lowest mean absolute error of holdout purchases",
+    ] {
+        assert!(report.contains(needle), "lacks '{needle}':\n{report}");
+    }
+    // The kept model is the one marked, and the one written.
+    let kept = report.lines().find(|l| l.starts_with('*')).unwrap().split_whitespace().nth(1).unwrap().to_string();
+    assert_eq!(read_json(&out)["model"], kept.as_str());
+    assert!(report.contains(&format!("kept {kept} (*)")));
+    // Without a holdout the rule is BIC.
+    let no_holdout = dir.join("calibration_only.csv");
+    let text = fs::read_to_string(&summary).unwrap();
+    let trimmed: String = text.lines().map(|l| l.split(',').take(5).collect::<Vec<_>>().join(",") + "\n").collect();
+    fs::write(&no_holdout, trimmed).unwrap();
+    let result =
+        clv(&["fit", no_holdout.to_str().unwrap(), "--model", "auto", "--unit", "week", "-o", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(stderr(&result).contains("lowest BIC"), "{}", stderr(&result));
+    // MBG/NBD has the highest log-likelihood on CDNOW with the same number of parameters.
+    assert_eq!(read_json(&out)["model"], "mbg_nbd");
+}

@@ -2,8 +2,10 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use clv::count::predict_table;
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::model_file::ModelFile;
+use clv::fit::{Estimate, FitRows};
 use clv::models::{ModelKind, summary_fingerprint};
 use clv::output::write_atomically;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ Examples:
   clv fit summary.csv --model pareto-nbd -o pnbd.json
   clv fit from_sql.csv --model bg-nbd --unit day     # a summary made elsewhere, times in days
   clv fit summary.csv --model gamma-gamma            # spend per transaction (needs monetary_value)
+  clv fit summary.csv --model auto                   # every count model; keeps the best (rule printed)
 
 The summary needs columns customer_id, frequency, recency and T (any order; x, t_x also accepted).
 Its time unit comes from summary.csv.meta.json when clv wrote it, else from --unit (default week).";
@@ -25,9 +28,11 @@ Its time unit comes from summary.csv.meta.json when clv wrote it, else from --un
 pub struct FitArgs {
     /// Summary CSV (from `clv summarize`, or any table with the summary columns).
     summary: PathBuf,
-    /// The model: bg-nbd, pareto-nbd, mbg-nbd (purchase counts) or gamma-gamma (spend per transaction).
+    /// The model: bg-nbd, pareto-nbd, mbg-nbd (purchase counts), gamma-gamma (spend per transaction), or auto
+    /// (every purchase-count model, keeping the best: lowest holdout error when the summary has a holdout, else
+    /// lowest BIC).
     #[arg(long)]
-    model: ModelKind,
+    model: ModelChoice,
     /// Model file to write [default: models/<summary name>.<model>.json]
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -39,29 +44,128 @@ pub struct FitArgs {
     quiet: bool,
 }
 
+/// A model by name, or `auto`.
+#[derive(Clone, Copy, Debug)]
+enum ModelChoice {
+    Auto,
+    One(ModelKind),
+}
+
+impl std::str::FromStr for ModelChoice {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.eq_ignore_ascii_case("auto") { Ok(ModelChoice::Auto) } else { text.parse().map(ModelChoice::One) }
+    }
+}
+
 /// Runs `clv fit`.
 pub fn run(args: FitArgs) -> Result<()> {
     let table = read_summary(&args.summary, args.unit, TimeUnit::Week)?;
-    let rows = args.model.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
-    let started = Instant::now();
-    let estimate = args.model.fit(&rows, None);
-    let seconds = started.elapsed().as_secs_f64();
+    let (kind, rows, estimate, seconds) = match args.model {
+        ModelChoice::One(kind) => {
+            let rows = kind.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
+            let started = Instant::now();
+            let estimate = kind.fit(&rows, None);
+            (kind, rows, estimate, started.elapsed().as_secs_f64())
+        }
+        ModelChoice::Auto => choose(&args, &table)?,
+    };
+    write_fit(&args, kind, &table, &rows, &estimate, seconds)
+}
+
+/// Fits every purchase-count model, prints the comparison and returns the chosen one: the lowest mean absolute
+/// error of holdout purchases per customer when the summary has a holdout, else the lowest BIC; a fit that did
+/// not converge at an interior optimum is not chosen.
+fn choose(args: &FitArgs, table: &clv::data::SummaryTable) -> Result<(ModelKind, FitRows, Estimate, f64)> {
+    let candidates = [ModelKind::BgNbd, ModelKind::ParetoNbd, ModelKind::MbgNbd];
+    let mut results = Vec::new();
+    for kind in candidates {
+        let rows = kind.fit_rows(table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
+        let started = Instant::now();
+        let estimate = kind.fit(&rows, None);
+        let seconds = started.elapsed().as_secs_f64();
+        let k = estimate.params.len() as f64;
+        let n = estimate.customers as f64;
+        let (aic, bic) = (2.0 * k - 2.0 * estimate.log_likelihood, k * n.ln() - 2.0 * estimate.log_likelihood);
+        let holdout = table.holdout.as_ref().and_then(|h| {
+            let model = kind.count_model(&estimate.params)?;
+            let predicted = predict_table(model.as_ref(), table, h.duration);
+            let mae = predicted.iter().zip(&h.frequency).map(|(p, &a)| (p.0 - f64::from(a)).abs()).sum::<f64>() / n;
+            let total: f64 = predicted.iter().map(|p| p.0).sum();
+            let actual: f64 = h.frequency.iter().map(|&a| f64::from(a)).sum();
+            Some((mae, (total - actual) / actual))
+        });
+        results.push((kind, rows, estimate, seconds, aic, bic, holdout));
+    }
+    let use_holdout = results.iter().all(|r| r.6.is_some());
+    let score = |r: &(ModelKind, FitRows, Estimate, f64, f64, f64, Option<(f64, f64)>)| {
+        if use_holdout { r.6.map_or(f64::INFINITY, |h| h.0) } else { r.5 }
+    };
+    let best = (0..results.len())
+        .filter(|&i| results[i].2.diagnostics.converged)
+        .min_by(|&i, &j| score(&results[i]).total_cmp(&score(&results[j])))
+        .ok_or_else(|| anyhow::anyhow!("no purchase-count model converged on {}", args.summary.display()))?;
+    if !args.quiet {
+        let mut text = format!("clv fit --model auto: every purchase-count model on {}\n", args.summary.display());
+        text.push_str(&format!(
+            "  {:<12}{:>10}{:>16}{:>14}{:>14}{:>14}{:>14}  parameters\n",
+            "model", "converged", "log-likelihood", "AIC", "BIC", "holdout MAE", "holdout total"
+        ));
+        for (i, (kind, _, e, _, aic, bic, holdout)) in results.iter().enumerate() {
+            let (mae, total) =
+                holdout.map_or(("-".into(), "-".into()), |(m, t)| (format!("{m:.4}"), format!("{:+.2}%", t * 100.0)));
+            let params: Vec<String> = e.names.iter().zip(&e.params).map(|(n, v)| format!("{n} {v:.4}")).collect();
+            text.push_str(&format!(
+                "{} {:<12}{:>10}{:>16.3}{:>14.3}{:>14.3}{:>14}{:>14}  {}\n",
+                if i == best { "*" } else { " " },
+                kind.file_name(),
+                if e.diagnostics.converged { "yes" } else { "no" },
+                e.log_likelihood,
+                aic,
+                bic,
+                mae,
+                total,
+                params.join(", ")
+            ));
+        }
+        let rule = if use_holdout {
+            "lowest mean absolute error of holdout purchases per customer"
+        } else {
+            "lowest BIC (the summary has no holdout)"
+        };
+        text.push_str(&format!("  kept {} (*): {rule}\n", results[best].0.file_name()));
+        eprint!("{text}");
+    }
+    let (kind, rows, estimate, seconds, ..) = results.swap_remove(best);
+    Ok((kind, rows, estimate, seconds))
+}
+
+/// Reports a fit and writes its model file.
+fn write_fit(
+    args: &FitArgs,
+    kind: ModelKind,
+    table: &clv::data::SummaryTable,
+    rows: &FitRows,
+    estimate: &Estimate,
+    seconds: f64,
+) -> Result<()> {
     let d = &estimate.diagnostics;
     let at_boundary = !d.boundary.is_empty();
     if !args.quiet || !d.converged {
-        eprint!("{}", describe(&args, &estimate, table.unit, seconds));
+        eprint!("{}", describe(args, kind, estimate, table.unit, seconds));
     }
     if !d.converged && !at_boundary {
         bail!(
             "the {} fit did not converge: {} (max |gradient| {:.1e} after {} iterations, {} starts); no model file written",
-            args.model.file_name(),
+            kind.file_name(),
             d.message,
             d.gradient_max_abs,
             d.iterations,
             d.starts
         );
     }
-    if args.model == ModelKind::GammaGamma {
+    if kind == ModelKind::GammaGamma {
         let q = estimate.params[1];
         if q <= 1.0 {
             bail!(
@@ -71,12 +175,12 @@ pub fn run(args: FitArgs) -> Result<()> {
             );
         }
     }
-    let mut file = ModelFile::from_estimate(args.model.file_name(), &estimate, table.unit, rows.fingerprint());
+    let mut file = ModelFile::from_estimate(kind.file_name(), estimate, table.unit, rows.fingerprint());
     file.calibration_end = table.calibration_end.map(|d| d.to_string());
     file.input = Some(args.summary.display().to_string());
     file.summary_fingerprint = Some(summary_fingerprint(&table));
     file.fit_seconds = Some(seconds);
-    let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, args.model.file_name()));
+    let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, kind.file_name()));
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -94,11 +198,11 @@ fn default_output(summary: &Path, model: &str) -> PathBuf {
     PathBuf::from("models").join(format!("{stem}.{model}.json"))
 }
 
-fn describe(args: &FitArgs, e: &clv::fit::Estimate, unit: TimeUnit, seconds: f64) -> String {
+fn describe(args: &FitArgs, kind: ModelKind, e: &Estimate, unit: TimeUnit, seconds: f64) -> String {
     let d = &e.diagnostics;
     let mut text = format!(
         "clv fit: {} on {} ({} customers, {} distinct rows, time unit {unit})\n  {:<10}{:>14}{:>14}\n",
-        args.model.file_name(),
+        kind.file_name(),
         args.summary.display(),
         e.customers,
         e.distinct_rows,
