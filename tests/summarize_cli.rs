@@ -349,3 +349,21 @@ fn the_output_does_not_depend_on_the_thread_count() {
     assert_eq!(run("2"), one);
     assert_eq!(run("5"), one);
 }
+
+#[test]
+fn a_closed_standard_output_is_not_an_error() {
+    // `clv summarize ... | head -1`: the reader goes away after the first bytes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
+        .args(["summarize", &repo("data/cdnow/CDNOW_sample.txt"), "-q"])
+        .args(CDNOW_ARGS)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    use std::io::Read;
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+}

@@ -104,7 +104,7 @@ fn verdict(
     let mut t = String::new();
     let _ = writeln!(t, "clv compare: {model} against the simple formula on the holdout of {}", args.summary.display());
     let _ = writeln!(t, "  {customers} customers, holdout {duration} {unit}s");
-    let _ = writeln!(t, "  {:<26}{:>14}{:>14}{:>10}", "measure", model, "simple", "closer");
+    let _ = writeln!(t, "  {:<26}{:>14}{:>14}{:>12}", "measure", model, "simple", "closer");
     for (quantity, m, s) in rows {
         let line = |t: &mut String, name: &str, a: f64, b: f64, lower_is_better: Option<bool>, percent: bool| {
             let better = match lower_is_better {
@@ -114,7 +114,7 @@ fn verdict(
             };
             let (a, b) = if percent { (a * 100.0, b * 100.0) } else { (a, b) };
             let unit = if percent { "%" } else { "" };
-            let _ = writeln!(t, "  {name:<26}{:>13.2}{unit:1}{:>13.2}{unit:1}{better:>10}", a, b);
+            let _ = writeln!(t, "  {name:<26}{:>13.2}{unit:1}{:>13.2}{unit:1}{better:>12}", a, b);
         };
         let _ = writeln!(t, "  {quantity}: actual total {:.2}", m.actual_total);
         line(&mut t, "  predicted total", m.predicted_total, s.predicted_total, None, false);

@@ -79,9 +79,17 @@ pub fn write_summary_meta(csv: &Path, table: &SummaryTable) -> anyhow::Result<()
         .with_context(|| format!("cannot write {}", meta.display()))
 }
 
-/// True when the error is a closed standard output (`clv summarize ... | head`): not a failure.
+/// True when the error is a closed standard output (`clv summarize ... | head`): not a failure. The broken pipe
+/// may come wrapped in a CSV writer's error.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+    fn broken(cause: &(dyn std::error::Error + 'static)) -> bool {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return io.kind() == std::io::ErrorKind::BrokenPipe || io.get_ref().is_some_and(|inner| broken(inner));
+        }
+        if let Some(csv_error) = cause.downcast_ref::<csv::Error>() {
+            return matches!(csv_error.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
+        }
+        false
+    }
+    error.chain().any(broken)
 }
