@@ -60,7 +60,8 @@ pub fn predict_table(model: &dyn CountModel, table: &crate::data::SummaryTable, 
         .into_par_iter()
         .map(|i| {
             let (x, t_x, age) = (f64::from(table.frequency[i]), table.recency[i], table.age[i]);
-            (model.expected_purchases(x, t_x, age, horizon), model.p_alive(x, t_x, age))
+            let alive = model.p_alive(x, t_x, age);
+            (alive * model.expected_purchases_if_alive(x, age, horizon), alive)
         })
         .collect()
 }
