@@ -58,6 +58,9 @@ fn monthly_convention_total_and_the_report() {
     let want = reference()["cdnow_sample"]["clv_total_discrete_monthly_bg_gg"].as_f64().unwrap();
     let total: f64 = clv_column.iter().sum();
     assert!((total - want).abs() < 1e-4 * want, "{total} vs {want}");
+    let meta = read_json(&dir.join("values.csv.meta.json"));
+    assert_eq!(meta["time_unit"], "week");
+    assert!(meta["discounting"].as_str().unwrap().contains("12 months of 4.345 weeks"));
     let report = stderr(&result);
     for needle in [
         "12 months of 4.345 weeks",

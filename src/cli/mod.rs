@@ -71,12 +71,17 @@ pub fn write_output(
 
 /// Records a summary's unit and periods beside its CSV (`FILE.meta.json`), when the CSV is a regular file.
 pub fn write_summary_meta(csv: &Path, table: &SummaryTable) -> anyhow::Result<()> {
+    write_meta(csv, &meta_of(table))
+}
+
+/// Writes `meta` as JSON beside the output `csv` (`FILE.meta.json`), when the CSV is a regular file.
+pub fn write_meta(csv: &Path, meta: &impl serde::Serialize) -> anyhow::Result<()> {
     if !std::fs::metadata(csv).is_ok_and(|m| m.is_file()) {
         return Ok(());
     }
-    let meta = meta_path(csv);
-    write_atomically(&meta, |out| Ok(serde_json::to_writer_pretty(out, &meta_of(table))?))
-        .with_context(|| format!("cannot write {}", meta.display()))
+    let path = meta_path(csv);
+    write_atomically(&path, |out| Ok(serde_json::to_writer_pretty(out, meta)?))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// True when the error is a closed standard output (`clv summarize ... | head`): not a failure. The broken pipe

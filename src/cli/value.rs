@@ -1,6 +1,6 @@
 //! `clv value`: what each customer and the whole base are worth, against the simple formula, by segment.
 
-use super::write_output;
+use super::{write_meta, write_output};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use clv::data::{parse_horizon, read_summary};
@@ -180,6 +180,22 @@ pub fn run(args: ValueArgs) -> Result<()> {
         }
         w.flush()
     })?;
+    if let Some(path) = &args.output {
+        // The values carry their assumptions: rate, unit, horizon, margin and the models used.
+        let meta = serde_json::json!({
+            "discounting": schedule.describe(unit),
+            "annual_discount_rate": args.discount_rate,
+            "time_unit": unit.name(),
+            "expected_purchases_horizon": reporting_horizon(&schedule, unit),
+            "margin": args.margin,
+            "count_model": args.model.display().to_string(),
+            "spend_model": args.spend.display().to_string(),
+            "summary": args.summary.display().to_string(),
+            "customers": table.len(),
+            "warnings": warnings,
+        });
+        write_meta(path, &meta)?;
+    }
     for warning in &warnings {
         eprintln!("warning: {warning}");
     }
