@@ -107,6 +107,19 @@ fn the_infinite_horizon_needs_a_rate_and_bad_inputs_are_refused() {
     for needle in ["(CAC 10.00; max CAC = mean clv / 3", "clv 50 and above", "clv 10 to 50", "clv below 10"] {
         assert!(report.contains(needle), "lacks '{needle}':\n{report}");
     }
+    // The simple formula with the user's own retention figure.
+    let result = run(&["--retention", "0.6", "-q", "-o", dir.join("r.csv").to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let simple = column(&fs::read_to_string(dir.join("r.csv")).unwrap(), "simple_clv");
+    let result = run(&["-q", "-o", dir.join("e.csv").to_str().unwrap()]);
+    assert!(result.status.success());
+    let estimated = column(&fs::read_to_string(dir.join("e.csv")).unwrap(), "simple_clv");
+    // Only the relationship length changes (2.5 years against the estimated ~1): one ratio for every customer.
+    let ratios: Vec<f64> = simple.iter().zip(&estimated).filter(|(_, e)| **e > 0.0).map(|(s, e)| s / e).collect();
+    assert!(ratios.len() > 100 && ratios[0] > 2.0, "{:?}", &ratios[..3]);
+    assert!(ratios.iter().all(|r| (r - ratios[0]).abs() < 1e-12 * ratios[0]));
+    let result = run(&["--retention", "1.2"]);
+    assert!(stderr(&result).contains("must be at least 0 and below 1"), "{}", stderr(&result));
     // Models fitted on another summary are named in a warning.
     let other = dir.join("other.csv");
     fs::write(&other, fs::read_to_string(&summary).unwrap().replacen("0001,2,", "0001,3,", 1)).unwrap();

@@ -30,6 +30,9 @@ pub struct CompareArgs {
     spend: Option<PathBuf>,
     /// Summary CSV with frequency_holdout, duration_holdout (and monetary_value_holdout for revenue).
     summary: PathBuf,
+    /// Yearly retention for the simple formula (your own figure, 0 to 1) [default: estimated from the summary]
+    #[arg(long)]
+    retention: Option<f64>,
 }
 
 /// Runs `clv compare`.
@@ -48,7 +51,10 @@ pub fn run(args: CompareArgs) -> Result<()> {
     if !(duration > 0.0) {
         bail!("{}: the holdout has no length (duration_holdout = {duration})", args.summary.display());
     }
-    let simple = estimate_inputs(&table);
+    let simple = match args.retention {
+        Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
+        None => estimate_inputs(&table),
+    };
     // The simple formula's purchases: the customer's own rate, for the holdout (within the relationship length).
     let years = (duration / periods_per_year(unit)).min(simple.lifetime_years);
     let simple_purchases: Vec<f64> = (0..table.len())

@@ -67,6 +67,9 @@ pub struct ValueArgs {
     /// New customers won by that spend.
     #[arg(long, requires = "acquisition_spend")]
     new_customers: Option<f64>,
+    /// Yearly retention for the simple formula (your own figure, 0 to 1) [default: estimated from the summary]
+    #[arg(long)]
+    retention: Option<f64>,
     /// Target LTV:CAC ratio for the highest bearable acquisition cost.
     #[arg(long, default_value_t = 3.0)]
     target_ratio: f64,
@@ -148,7 +151,10 @@ pub fn run(args: ValueArgs) -> Result<()> {
             i + 2
         );
     }
-    let simple = estimate_inputs(&table);
+    let simple = match args.retention {
+        Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
+        None => estimate_inputs(&table),
+    };
     let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.margin)).collect();
     let simple_retention: Vec<f64> =
         (0..table.len()).map(|i| simple.clv_retention(&table, i, args.margin, args.discount_rate)).collect();

@@ -62,6 +62,18 @@ pub fn estimate_inputs(table: &SummaryTable) -> SimpleInputs {
 }
 
 impl SimpleInputs {
+    /// The same inputs with a yearly retention the user knows (their own churn figure), in [0, 1).
+    pub fn with_retention(mut self, retention: f64) -> Result<SimpleInputs, String> {
+        if !(0.0..1.0).contains(&retention) {
+            return Err(format!("the retention {retention} must be at least 0 and below 1 (a yearly share)"));
+        }
+        self.retention = retention;
+        self.lifetime_years = 1.0 / (1.0 - retention);
+        self.how[2] = format!("retention {retention:.3} a year: given (--retention)");
+        self.how[3] = format!("relationship length {:.2} years: 1 / (1 − retention)", self.lifetime_years);
+        Ok(self)
+    }
+
     /// The customer's yearly value: their own average order value and purchase rate (base values when they have
     /// no repeat purchase or no time watched), × margin.
     pub fn yearly_value(&self, table: &SummaryTable, i: usize, margin: f64) -> f64 {
