@@ -4,6 +4,7 @@ mod compare;
 mod fit;
 mod predict;
 mod progress;
+mod retention;
 mod simulate;
 mod summarize;
 mod value;
@@ -38,6 +39,8 @@ enum Command {
     Value(value::ValueArgs),
     /// Backtest on the holdout: the model against the simple formula, in total, per customer and in ranking.
     Compare(compare::CompareArgs),
+    /// Subscription retention: fit the shifted-beta-geometric to a cohort, project it, value a subscriber.
+    Retention(retention::RetentionArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(args),
         Command::Value(args) => value::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Retention(args) => retention::run(args),
     }
 }
 
