@@ -6,6 +6,12 @@ use clv::retention::sbg::{SbgFamily, ShiftedBetaGeometric, cohort_rows};
 mod common;
 use common::*;
 
+/// Half a unit of the last decimal printed in `value` (as the reference file writes it).
+fn half_last_digit(value: f64) -> f64 {
+    let decimals = value.to_string().split('.').nth(1).map_or(0, str::len);
+    0.5 * 10f64.powi(-(decimals as i32)) + 1e-12
+}
+
 /// Cancellations per year and subscribers left after year 7, from the published percentages of 1000 customers.
 fn cohort(percent_alive: &[f64]) -> (Vec<f64>, f64) {
     let alive: Vec<f64> = percent_alive.iter().map(|p| p * 10.0).collect();
@@ -23,13 +29,14 @@ fn both_cohorts_match_the_published_fits_and_projection() {
         let (lost, remaining) = cohort(&percent);
         let estimate = fit(&SbgFamily, &cohort_rows(&lost, remaining), None);
         assert!(estimate.diagnostics.converged, "{name}: {:?}", estimate.diagnostics);
-        // Published to 4 or 5 significant digits and 2 decimals of the log-likelihood.
+        // Published to 3 or 4 decimals, the log-likelihood to 2: ours must round to the printed value.
         for (j, key) in ["alpha", "beta"].iter().enumerate() {
             let want = c["mle"][key].as_f64().unwrap();
-            assert!((estimate.params[j] - want).abs() < 6e-4 * want, "{name} {key}: {} vs {want}", estimate.params[j]);
+            let got = estimate.params[j];
+            assert!((got - want).abs() <= half_last_digit(want), "{name} {key}: {got} vs {want}");
         }
         let ll = c["mle"]["log_likelihood"].as_f64().unwrap();
-        assert!((estimate.log_likelihood - ll).abs() < 0.006, "{name}: {}", estimate.log_likelihood);
+        assert!((estimate.log_likelihood - ll).abs() <= half_last_digit(ll), "{name}: {}", estimate.log_likelihood);
         let model = ShiftedBetaGeometric::from_params(&estimate.params);
         assert!((model.log_likelihood(&lost, remaining) - estimate.log_likelihood).abs() < 1e-9);
         // Survival starts at 100% and each year's retention rate is S(t)/S(t − 1) (S through log-gamma differences:
