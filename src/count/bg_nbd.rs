@@ -151,25 +151,14 @@ impl<const MODIFIED: bool> CountModel for DropoutNbd<MODIFIED> {
     /// out with probability p (the model's story, Fader, Hardie & Lee 2005, section 3).
     fn draw_repeat_times(&self, rng: &mut super::SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>) {
         use rand::RngExt;
-        use rand_distr::{Beta, Distribution, Exp, Gamma};
+        use rand_distr::{Beta, Distribution, Gamma};
         let lambda = Gamma::new(self.r, 1.0 / self.alpha).map_or(0.0, |g| g.sample(rng));
         let p = Beta::new(self.a, self.b).map_or(1.0, |b| b.sample(rng));
-        let Ok(gap) = Exp::new(lambda) else { return };
         // MBG/NBD: the customer may drop out right after the first purchase.
         if MODIFIED && rng.random::<f64>() < p {
             return;
         }
-        let mut t = 0.0;
-        while times.len() < limit {
-            t += gap.sample(rng);
-            if t > horizon {
-                return;
-            }
-            times.push(t);
-            if rng.random::<f64>() < p {
-                return;
-            }
-        }
+        super::draw_purchases(rng, lambda, horizon, limit, times, |rng| rng.random::<f64>() < p);
     }
 
     /// Eq. 8: the NBD term for a customer still active at t, plus (n > 0) the drop-out term, whose

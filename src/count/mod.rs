@@ -53,6 +53,31 @@ pub trait CountModel: Sync + Send {
 /// same draws in every build.
 pub type SimulationRng = rand::rngs::Xoshiro256PlusPlus;
 
+/// Appends the times of a Poisson process at `rate` in (0, end] to `times` (at most `limit` in all), stopping
+/// early when `drops_out` says so after a purchase: the purchase story both count models share.
+pub fn draw_purchases(
+    rng: &mut SimulationRng,
+    rate: f64,
+    end: f64,
+    limit: usize,
+    times: &mut Vec<f64>,
+    mut drops_out: impl FnMut(&mut SimulationRng) -> bool,
+) {
+    use rand_distr::{Distribution, Exp};
+    let Ok(gap) = Exp::new(rate) else { return };
+    let mut t = 0.0;
+    while times.len() < limit {
+        t += gap.sample(rng);
+        if t > end {
+            return;
+        }
+        times.push(t);
+        if drops_out(rng) {
+            return;
+        }
+    }
+}
+
 /// Expected purchases over `horizon` and P(alive), per customer of `table`, in table order (in parallel).
 pub fn predict_table(model: &dyn CountModel, table: &crate::data::SummaryTable, horizon: f64) -> Vec<(f64, f64)> {
     use rayon::prelude::*;

@@ -162,16 +162,7 @@ impl CountModel for ParetoNbd {
         let lambda = Gamma::new(self.r, 1.0 / self.alpha).map_or(0.0, |g| g.sample(rng));
         let mu = Gamma::new(self.s, 1.0 / self.beta).map_or(0.0, |g| g.sample(rng));
         let lifetime = Exp::new(mu).map_or(f64::INFINITY, |e| e.sample(rng));
-        let end = lifetime.min(horizon);
-        let Ok(gap) = Exp::new(lambda) else { return };
-        let mut t = 0.0;
-        while times.len() < limit {
-            t += gap.sample(rng);
-            if t > end {
-                return;
-            }
-            times.push(t);
-        }
+        super::draw_purchases(rng, lambda, lifetime.min(horizon), limit, times, |_| false);
     }
 
     /// P(X(t) = n) = P(alive at t) NBD(n; r, α/(α+t)) + ∫_0^t f(τ) NBD(n; r, α/(α+τ)) dτ, where
