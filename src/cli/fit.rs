@@ -175,10 +175,13 @@ fn write_fit(
             );
         }
     }
-    let mut file = ModelFile::from_estimate(kind.file_name(), estimate, table.unit, rows.fingerprint());
+    let fingerprint = rows.fingerprint();
+    // A count model's rows are the whole summary's (x, t_x, T): their fingerprint is the summary's.
+    let whole = if kind.is_count() { fingerprint.clone() } else { summary_fingerprint(table) };
+    let mut file = ModelFile::from_estimate(kind.file_name(), estimate, table.unit, fingerprint);
     file.calibration_end = table.calibration_end.map(|d| d.to_string());
     file.input = Some(args.summary.display().to_string());
-    file.summary_fingerprint = Some(summary_fingerprint(&table));
+    file.summary_fingerprint = Some(whole);
     file.fit_seconds = Some(seconds);
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, kind.file_name()));
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
