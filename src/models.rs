@@ -1,6 +1,7 @@
 //! The models clv fits, by name: one dispatch for the command line, the model files and the fitting engine.
 
-use crate::count::{BgNbd, CountModel, MbgNbd, ParetoNbd, bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
+use crate::count::bg_bb::BgBbFamily;
+use crate::count::{BgBb, BgNbd, CountModel, MbgNbd, ParetoNbd, bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
 use crate::data::SummaryTable;
 use crate::fit::{Estimate, FitRows, fit};
 use crate::spend::gamma_gamma::{GammaGammaFamily, spend_rows};
@@ -14,6 +15,8 @@ pub enum ModelKind {
     ParetoNbd,
     /// MBG/NBD purchase counts (Batislam, Denizel & Filiztekin 2007).
     MbgNbd,
+    /// BG/BB transactions at discrete opportunities (Fader, Hardie & Shang 2010).
+    BgBb,
     /// Gamma-Gamma spend per transaction (Fader, Hardie & Lee 2005, JMR).
     GammaGamma,
 }
@@ -25,8 +28,20 @@ impl ModelKind {
             ModelKind::BgNbd => "bg_nbd",
             ModelKind::ParetoNbd => "pareto_nbd",
             ModelKind::MbgNbd => "mbg_nbd",
+            ModelKind::BgBb => "bg_bb",
             ModelKind::GammaGamma => "gamma_gamma",
         }
+    }
+
+    /// Whether the model counts discrete opportunities (fitted on summaries made with `--opportunities`).
+    pub fn is_discrete(self) -> bool {
+        matches!(self, ModelKind::BgBb)
+    }
+
+    /// The purchase-count models that apply to a summary: BG/BB for discrete opportunities, the continuous-time
+    /// models otherwise.
+    pub fn count_models_for(table: &SummaryTable) -> &'static [ModelKind] {
+        if table.discrete { &[ModelKind::BgBb] } else { &[ModelKind::BgNbd, ModelKind::ParetoNbd, ModelKind::MbgNbd] }
     }
 
     /// Whether the model describes purchase counts (else spend).
@@ -38,6 +53,7 @@ impl ModelKind {
     /// with repeat purchases and positive spend for spend models. An error says why a table cannot be used.
     pub fn fit_rows(self, table: &SummaryTable) -> Result<FitRows, String> {
         if self.is_count() {
+            check_time_kind(self.file_name(), self.is_discrete(), table)?;
             if table.frequency.iter().all(|&x| x == 0) {
                 return Err("no customer has a repeat purchase (every frequency is 0): a purchase-count model cannot \
                             be fitted; check the calibration period"
@@ -68,6 +84,7 @@ impl ModelKind {
             ModelKind::BgNbd => Some(Box::new(BgNbd::from_params(params))),
             ModelKind::ParetoNbd => Some(Box::new(ParetoNbd::from_params(params))),
             ModelKind::MbgNbd => Some(Box::new(MbgNbd::from_params(params))),
+            ModelKind::BgBb => Some(Box::new(BgBb::from_params(params))),
             ModelKind::GammaGamma => None,
         }
     }
@@ -78,8 +95,25 @@ impl ModelKind {
             ModelKind::BgNbd => fit(&DropoutFamily::<false>, rows, warm_start),
             ModelKind::MbgNbd => fit(&DropoutFamily::<true>, rows, warm_start),
             ModelKind::ParetoNbd => fit(&ParetoNbdFamily, rows, warm_start),
+            ModelKind::BgBb => fit(&BgBbFamily, rows, warm_start),
             ModelKind::GammaGamma => fit(&GammaGammaFamily, rows, warm_start),
         }
+    }
+}
+
+/// Checks that a count model and a summary measure time alike: a discrete-opportunity model (`discrete`) needs a
+/// summary of opportunities (a `periods` column), a continuous-time model a summary with T.
+pub fn check_time_kind(model: &str, discrete: bool, table: &SummaryTable) -> Result<(), String> {
+    match (discrete, table.discrete) {
+        (true, false) => Err(format!(
+            "{model} counts discrete opportunities but the summary is in continuous time (it has T, not periods): \
+             summarise with --opportunities year (or month, week, day)"
+        )),
+        (false, true) => Err(format!(
+            "{model} is a continuous-time model but the summary counts discrete opportunities (periods): use bg-bb, \
+             or summarise without --opportunities"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -98,8 +132,11 @@ impl std::str::FromStr for ModelKind {
             "bg_nbd" | "bgnbd" => Ok(ModelKind::BgNbd),
             "pareto_nbd" | "paretonbd" | "pnbd" => Ok(ModelKind::ParetoNbd),
             "mbg_nbd" | "mbgnbd" => Ok(ModelKind::MbgNbd),
+            "bg_bb" | "bgbb" => Ok(ModelKind::BgBb),
             "gamma_gamma" | "gammagamma" | "gg" => Ok(ModelKind::GammaGamma),
-            _ => Err(format!("'{text}' is not a model clv fits; expected bg-nbd, pareto-nbd, mbg-nbd or gamma-gamma")),
+            _ => Err(format!(
+                "'{text}' is not a model clv fits; expected bg-nbd, pareto-nbd, mbg-nbd, bg-bb or gamma-gamma"
+            )),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! BG/BB through the library on the donations data of Fader, Hardie & Shang (2010).
 
+use clv::count::CountModel;
 use clv::count::bg_bb::{BgBb, BgBbFamily};
 use clv::fit::{FitRows, fit};
 
@@ -45,7 +46,7 @@ fn donations_fit_matches_the_mle_and_p_alive_the_published_values() {
         assert!((got - want).abs() <= 0.005, "P(alive | {x}, {t_x}, 6) = {got}, printed {want}");
     }
     // Expected transactions over the next 5 opportunities fall as the last donation recedes.
-    let recent = m.expected_purchases(3.0, 6.0, 6.0, 5);
-    let lapsed = m.expected_purchases(3.0, 3.0, 6.0, 5);
+    let recent = m.expected_purchases(3.0, 6.0, 6.0, 5.0);
+    let lapsed = m.expected_purchases(3.0, 3.0, 6.0, 5.0);
     assert!(recent > lapsed && lapsed > 0.0, "{recent} {lapsed}");
 }

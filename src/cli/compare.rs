@@ -5,6 +5,7 @@ use clap::Args;
 use clv::count::predict_table;
 use clv::data::read_summary;
 use clv::fit::model_file::ModelFile;
+use clv::models::check_time_kind;
 use clv::value::compare::{Accuracy, accuracy};
 use clv::value::discount::periods_per_year;
 use clv::value::simple::estimate_inputs;
@@ -41,6 +42,8 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let model = file.count_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let unit = file.unit().map_err(anyhow::Error::msg)?;
     let table = read_summary(&args.summary, None, unit)?;
+    check_time_kind(&file.model, model.is_discrete(), &table)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
     let Some(holdout) = &table.holdout else {
         bail!(
             "{} has no holdout columns: summarise with a --calibration-end before the last date",

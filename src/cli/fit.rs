@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use clv::count::predict_table;
+use clv::data::summary_csv::read_meta;
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::model_file::ModelFile;
 use clv::fit::{Estimate, FitRows};
@@ -18,9 +19,12 @@ Examples:
   clv fit from_sql.csv --model bg-nbd --unit day     # a summary made elsewhere, times in days
   clv fit summary.csv --model gamma-gamma            # spend per transaction (needs monetary_value)
   clv fit summary.csv --model auto                   # every count model; keeps the best (rule printed)
+  clv fit data/donations/donations.csv --model bg-bb --unit year   # discrete opportunities (BG/BB)
 
 The summary needs columns customer_id, frequency, recency and T (any order; x, t_x also accepted).
-Its time unit comes from summary.csv.meta.json when clv wrote it, else from --unit (default week).";
+Its time unit comes from summary.csv.meta.json when clv wrote it, else from --unit (default week).
+A table of discrete opportunities has `periods` instead of T (as `clv summarize --opportunities`
+writes), and may have a `weights` column of customers per row instead of customer_id.";
 
 /// Arguments of `clv fit`.
 #[derive(Args, Debug)]
@@ -28,9 +32,9 @@ Its time unit comes from summary.csv.meta.json when clv wrote it, else from --un
 pub struct FitArgs {
     /// Summary CSV (from `clv summarize`, or any table with the summary columns).
     summary: PathBuf,
-    /// The model: bg-nbd, pareto-nbd, mbg-nbd (purchase counts), gamma-gamma (spend per transaction), or auto
-    /// (every purchase-count model, keeping the best: lowest holdout error when the summary has a holdout, else
-    /// lowest BIC).
+    /// The model: bg-nbd, pareto-nbd, mbg-nbd (purchase counts), bg-bb (discrete opportunities), gamma-gamma
+    /// (spend per transaction), or auto (every purchase-count model that applies, keeping the best: lowest
+    /// holdout error when the summary has a holdout, else lowest BIC).
     #[arg(long)]
     model: ModelChoice,
     /// Model file to write [default: models/<summary name>.<model>.json]
@@ -62,6 +66,14 @@ impl std::str::FromStr for ModelChoice {
 /// Runs `clv fit`.
 pub fn run(args: FitArgs) -> Result<()> {
     let table = read_summary(&args.summary, args.unit, TimeUnit::Week)?;
+    if table.discrete && args.unit.is_none() && read_meta(&args.summary)?.is_none() {
+        bail!(
+            "{}: a table of opportunities (it has a periods column) without {}: say how long an opportunity is \
+             with --unit year (or month, week, day)",
+            args.summary.display(),
+            clv::data::summary_csv::meta_path(&args.summary).display()
+        );
+    }
     let (kind, rows, estimate, seconds) = match args.model {
         ModelChoice::One(kind) => {
             let rows = kind.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
@@ -78,9 +90,8 @@ pub fn run(args: FitArgs) -> Result<()> {
 /// error of holdout purchases per customer when the summary has a holdout, else the lowest BIC; a fit that did
 /// not converge at an interior optimum is not chosen.
 fn choose(args: &FitArgs, table: &clv::data::SummaryTable) -> Result<(ModelKind, FitRows, Estimate, f64)> {
-    let candidates = [ModelKind::BgNbd, ModelKind::ParetoNbd, ModelKind::MbgNbd];
     let mut results = Vec::new();
-    for kind in candidates {
+    for &kind in ModelKind::count_models_for(table) {
         let rows = kind.fit_rows(table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
         let started = Instant::now();
         let estimate = kind.fit(&rows, None);
@@ -153,7 +164,7 @@ fn write_fit(
     let d = &estimate.diagnostics;
     let at_boundary = !d.boundary.is_empty();
     if !args.quiet || !d.converged {
-        eprint!("{}", describe(args, kind, estimate, table.unit, seconds));
+        eprint!("{}", describe(args, kind, estimate, table, seconds));
     }
     if !d.converged && !at_boundary {
         bail!(
@@ -201,10 +212,14 @@ fn default_output(summary: &Path, model: &str) -> PathBuf {
     PathBuf::from("models").join(format!("{stem}.{model}.json"))
 }
 
-fn describe(args: &FitArgs, kind: ModelKind, e: &Estimate, unit: TimeUnit, seconds: f64) -> String {
+fn describe(args: &FitArgs, kind: ModelKind, e: &Estimate, table: &clv::data::SummaryTable, seconds: f64) -> String {
     let d = &e.diagnostics;
+    let unit = match table.discrete {
+        true => format!("opportunities of one {}", table.unit),
+        false => format!("time unit {}", table.unit),
+    };
     let mut text = format!(
-        "clv fit: {} on {} ({} customers, {} distinct rows, time unit {unit})\n  {:<10}{:>14}{:>14}\n",
+        "clv fit: {} on {} ({} customers, {} distinct rows, {unit})\n  {:<10}{:>14}{:>14}\n",
         kind.file_name(),
         args.summary.display(),
         e.customers,

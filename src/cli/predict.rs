@@ -6,12 +6,14 @@ use clap::Args;
 use clv::count::predict_table;
 use clv::data::{TimeUnit, parse_horizon, read_summary};
 use clv::fit::model_file::ModelFile;
+use clv::models::check_time_kind;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
 Examples:
   clv predict --model models/summary.bg_nbd.json summary.csv --horizon 39 -o predictions.csv
   clv predict --model pnbd.json summary.csv --horizon 1y      # converted to the model's unit
+  clv predict --model models/donations.bg_bb.json data/donations/donations.csv --horizon 5
 
 A bare horizon is in the model's time unit; a suffix (d, w, m, y) converts explicitly.";
 
@@ -54,7 +56,15 @@ pub fn run(args: PredictArgs) -> Result<()> {
             unit
         );
     }
+    check_time_kind(&file.model, model.is_discrete(), &table)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
     let horizon = parse_horizon(&args.horizon, unit).map_err(anyhow::Error::msg)?;
+    if model.is_discrete() && horizon.fract() != 0.0 {
+        bail!(
+            "{} counts whole opportunities: a horizon of {horizon} {unit}s is not a whole number of them",
+            file.model
+        );
+    }
     let rows = predict_table(model.as_ref(), &table, horizon);
     if let Some(i) = rows.iter().position(|(e, p)| !(e.is_finite() && p.is_finite())) {
         bail!(

@@ -5,6 +5,7 @@ use anyhow::{Result, bail};
 use clap::Args;
 use clv::count::simulate::{SimulationPlan, simulate};
 use clv::data::customers::IdArena;
+use clv::data::opportunities::OpportunityClock;
 use clv::data::{DateFormat, Day, SummaryTable, parse_horizon};
 use clv::fit::model_file::ModelFile;
 use std::path::PathBuf;
@@ -17,6 +18,9 @@ Examples:
 
   # The per-customer summary directly, in continuous time (no rounding to days)
   clv simulate --model my_model.json --customers 1000000 --seed 1 --summary -o big.csv
+
+  # BG/BB: 11,104 donors all starting in 1995, six yearly opportunities after it
+  clv simulate --model models/donations.bg_bb.json --customers 11104 --start 1995-01-01 --length 6 --summary
 
 A hand-written model file needs only: {\"model\": \"bg_nbd\", \"time_unit\": \"week\",
   \"params\": {\"r\": 0.24, \"alpha\": 4.4, \"a\": 0.79, \"b\": 2.4}}";
@@ -43,12 +47,14 @@ pub struct SimulateArgs {
     /// Date of the start of the cohort window (purchase logs).
     #[arg(long, default_value = "2000-01-01", value_name = "DATE")]
     start: String,
-    /// Length of the window over which first purchases are spread (model unit, or 84d, 12w, ...).
-    #[arg(long, default_value = "12w", value_name = "LEN")]
-    cohort: String,
-    /// How long after the start everyone is observed (model unit, or 546d, 78w, ...).
-    #[arg(long, default_value = "78w", value_name = "LEN")]
-    length: String,
+    /// Length of the window over which first purchases are spread (model unit, or 84d, 12w, ...)
+    /// [default: 12w; for bg_bb 1 period: everyone starts in the first]
+    #[arg(long, value_name = "LEN")]
+    cohort: Option<String>,
+    /// How long after the start everyone is observed (model unit, or 546d, 78w, ...)
+    /// [default: 78w; for bg_bb 6 periods]
+    #[arg(long, value_name = "LEN")]
+    length: Option<String>,
     /// No report on standard error.
     #[arg(short, long)]
     quiet: bool,
@@ -62,13 +68,23 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let file = ModelFile::read(&args.model)?;
     let model = file.count_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let unit = file.unit().map_err(anyhow::Error::msg)?;
-    let cohort = parse_horizon(&args.cohort, unit).map_err(anyhow::Error::msg)?;
-    let observation_end = parse_horizon(&args.length, unit).map_err(anyhow::Error::msg)?;
+    let discrete = model.is_discrete();
+    let (cohort_text, length_text) = match discrete {
+        true => (args.cohort.as_deref().unwrap_or("1"), args.length.as_deref().unwrap_or("6")),
+        false => (args.cohort.as_deref().unwrap_or("12w"), args.length.as_deref().unwrap_or("78w")),
+    };
+    let cohort = parse_horizon(cohort_text, unit).map_err(anyhow::Error::msg)?;
+    let observation_end = parse_horizon(length_text, unit).map_err(anyhow::Error::msg)?;
     if observation_end < cohort {
         bail!(
-            "--length {} is shorter than --cohort {}: customers would join after the observation ends",
-            args.length,
-            args.cohort
+            "--length {length_text} is shorter than --cohort {cohort_text}: customers would join after the observation ends"
+        );
+    }
+    if discrete && (cohort.fract() != 0.0 || observation_end.fract() != 0.0 || cohort == 0.0) {
+        bail!(
+            "{} counts opportunities: --cohort and --length must be whole numbers of {unit}s (at least 1), not \
+             {cohort_text} and {length_text}",
+            file.model
         );
     }
     if args.customers == 0 {
@@ -87,13 +103,18 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let customers = simulate(model.as_ref(), &plan);
     let purchases: usize = customers.iter().map(|c| c.repeats.len()).sum();
     if args.summary {
-        let table = summary_table(&customers, observation_end, unit);
+        let table = summary_table(&customers, observation_end, unit, discrete);
         write_output(args.output.as_deref(), |out| table.write_csv(out))?;
         if let Some(path) = &args.output {
             write_summary_meta(path, &table)?;
         }
     } else {
-        let day = |t: f64| Day(start.0 + (t * unit.days()).floor() as i32).to_string();
+        let clock = OpportunityClock { unit };
+        let first_period = clock.index(start);
+        let day = |t: f64| match discrete {
+            true => clock.start(first_period + t as i32).to_string(),
+            false => Day(start.0 + (t * unit.days()).floor() as i32).to_string(),
+        };
         write_output(args.output.as_deref(), |out| {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(["customer_id", "date"])?;
@@ -108,11 +129,12 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     }
     if !args.quiet {
         eprintln!(
-            "clv simulate: {} customers from {} ({}), seed {}\n  first purchases     uniform over {cohort} {unit}s\n  observed until      {observation_end} {unit}s after {start}\n  repeat purchases    {purchases}",
+            "clv simulate: {} customers from {} ({}), seed {}\n  first purchases     uniform over {cohort} {unit}s{}\n  observed until      {observation_end} {unit}s after {start}\n  repeat purchases    {purchases}",
             customers.len(),
             args.model.display(),
             file.model,
-            args.seed
+            args.seed,
+            if discrete { " (whole periods; each purchase dated on its period's first day)" } else { "" }
         );
     }
     Ok(())
@@ -123,6 +145,7 @@ fn summary_table(
     customers: &[clv::count::simulate::SimulatedCustomer],
     end: f64,
     unit: clv::data::TimeUnit,
+    discrete: bool,
 ) -> SummaryTable {
     let mut ids = IdArena::default();
     let (mut frequency, mut recency, mut age) = (Vec::new(), Vec::new(), Vec::new());
@@ -135,6 +158,7 @@ fn summary_table(
     }
     SummaryTable {
         unit,
+        discrete,
         calibration_end: None,
         observation_end: None,
         ids,

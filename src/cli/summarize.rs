@@ -17,6 +17,10 @@ Examples:
       --customer 2 --date 3 --amount 5 \\
       --calibration-end 1997-09-30 --observation-end 1998-06-30 -o summary.csv
 
+  # Discrete opportunities (BG/BB): did each customer buy in each calendar year after their first?
+  clv summarize gifts.csv --customer donor --date date --opportunities year \
+      --calibration-end 2001-12-31 --observation-end 2006-12-31 -o yearly.csv
+
   # A CSV export with a header and US dates; returns left out and counted
   clv summarize orders.csv --customer CustomerID --date OrderDate --amount Total \\
       --date-format '%m/%d/%Y %H:%M' --negative skip --unit day -o summary.csv
@@ -24,7 +28,10 @@ Examples:
 Conventions: purchases on the same day merge into one (amounts summed); frequency
 counts repeat purchase days in calibration; recency and T are whole days divided by
 the unit (week = 7 days, month = 365.25/12 days); monetary_value is the mean of the
-repeat purchases (0 when there are none).";
+repeat purchases (0 when there are none). With --opportunities, purchases in the same
+period merge instead; frequency counts the periods after the first with a purchase,
+recency is the last such period and `periods` the number of periods after the first
+one up to the calibration end, which must be a period's last day.";
 
 /// Arguments of `clv summarize`.
 #[derive(Args, Debug)]
@@ -59,6 +66,10 @@ pub struct SummarizeArgs {
     /// Time unit of recency, T and the holdout duration.
     #[arg(long, default_value = "week")]
     unit: TimeUnit,
+    /// Summarise discrete opportunities (calendar day, ISO week, month or year) for BG/BB instead of
+    /// continuous time; needs --calibration-end on a period's last day.
+    #[arg(long, value_name = "PERIOD", conflicts_with = "unit")]
+    opportunities: Option<TimeUnit>,
     /// Last day of the calibration period (inclusive); later purchases form the holdout.
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     calibration_end: Option<Day>,
@@ -121,6 +132,7 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
             NegativePolicy::Skip => NegativeAmounts::Skip,
         },
         skip_bad_rows: args.skip_bad_rows,
+        opportunities: args.opportunities,
     };
     let input = if args.file.as_os_str() == "-" { Input::Stdin } else { Input::File(args.file.clone()) };
     let progress = ProgressLine::new("reading", args.quiet);
@@ -143,9 +155,11 @@ fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: 
     let mut text = format!("clv summarize: {}\n", input.name());
     let mut line = |label: &str, value: String| text.push_str(&format!("  {label:<22}{value}\n"));
     line("rows read", report.rows_read.to_string());
+    let merged =
+        if table.discrete { format!("a purchase of the same {}", table.unit) } else { "a same-day purchase".into() };
     line(
         "rows used",
-        format!("{} ({} merged into a same-day purchase of the same customer)", report.rows_used, report.rows_merged),
+        format!("{} ({} merged into {merged} of the same customer)", report.rows_used, report.rows_merged),
     );
     if report.later_customers > 0 {
         line(
@@ -184,6 +198,7 @@ fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: 
         );
     }
     let unit = match table.unit {
+        unit if table.discrete => format!("opportunities: calendar {unit}s (ISO weeks start on Monday)"),
         TimeUnit::Day => "day".to_string(),
         other => format!("{other} ({} days)", other.days()),
     };

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use clv::data::{parse_horizon, read_summary};
 use clv::fit::model_file::ModelFile;
-use clv::models::summary_fingerprint;
+use clv::models::{check_time_kind, summary_fingerprint};
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
 use clv::value::segments::{Segment, by_thresholds, deciles};
@@ -106,6 +106,8 @@ pub fn run(args: ValueArgs) -> Result<()> {
             unit
         );
     }
+    check_time_kind(&count_file.model, model.is_discrete(), &table)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
     if table.monetary_value.is_none() {
         bail!("{}: no monetary_value column: valuing needs amounts (summarise with --amount)", args.summary.display());
     }

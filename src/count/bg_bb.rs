@@ -5,8 +5,9 @@
 //! next with probability θ ~ Beta(γ, δ). A summary is (x, t_x, n): transactions, the last opportunity with one
 //! (0 when none), and the number of opportunities. Times here count opportunities.
 
+use super::{CountModel, SimulationRng};
 use crate::fit::{Family, FitRows};
-use crate::math::special::{digamma, ln_beta, log_add_exp};
+use crate::math::special::{digamma, ln_beta, ln_gamma, log_add_exp};
 
 /// BG/BB parameters α, β (transaction probability) and γ, δ (drop-out probability).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -69,56 +70,119 @@ impl BgBb {
         (total, gradient)
     }
 
-    /// ln L(x, t_x, n): the log-likelihood of one customer's summary.
-    pub fn log_likelihood(&self, x: f64, t_x: f64, n: f64) -> f64 {
-        self.log_likelihood_with_gradient(x, t_x, n).0
+    /// B(γ, δ+m+i)/B(γ, δ+m+1) for i = 1, 2, ...: the chance that a customer alive at opportunity m + 1 is still
+    /// alive at opportunity m + i, averaged over the posterior of θ (each step multiplies by (δ+m+i)/(γ+δ+m+i)).
+    fn survival_after(&self, m: f64) -> impl Iterator<Item = f64> {
+        let Self { gamma, delta, .. } = *self;
+        (1u32..).scan(1.0, move |survival, i| {
+            let now = *survival;
+            let k = delta + m + f64::from(i);
+            *survival *= k / (gamma + k);
+            Some(now)
+        })
+    }
+}
+
+impl CountModel for BgBb {
+    fn name(&self) -> &'static str {
+        "bg_bb"
+    }
+
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        PARAMETERS.into_iter().zip([self.alpha, self.beta, self.gamma, self.delta]).collect()
+    }
+
+    fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64 {
+        self.log_likelihood_with_gradient(x, t_x, age).0
+    }
+
+    fn is_discrete(&self) -> bool {
+        true
+    }
+
+    /// E[X(n)] (eq. 9) for n = ⌊t⌋ opportunities: α/(α+β) Σ_{i=1}^{n} B(γ, δ+i)/B(γ, δ), written as the mean
+    /// transaction probability times the chance of being alive at each opportunity (no singularity at γ = 1).
+    fn expected_purchases_new(&self, t: f64) -> f64 {
+        let opportunities = t.max(0.0).floor() as usize;
+        let alive_at_one = self.delta / (self.gamma + self.delta);
+        self.alpha / (self.alpha + self.beta) * alive_at_one * self.survival_after(0.0).take(opportunities).sum::<f64>()
+    }
+
+    /// Eq. 13 divided by P(alive) (eq. 11): (α+x)/(α+β+n) Σ_{i=1}^{⌊t⌋} B(γ, δ+n+i)/B(γ, δ+n+1).
+    fn expected_purchases_if_alive(&self, x: f64, age: f64, t: f64) -> f64 {
+        let opportunities = t.max(0.0).floor() as usize;
+        (self.alpha + x) / (self.alpha + self.beta + age) * self.survival_after(age).take(opportunities).sum::<f64>()
     }
 
     /// P(alive at opportunity n + 1 | x, t_x, n) (eq. 11):
     /// B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+1)/B(γ, δ) / L.
-    pub fn p_alive(&self, x: f64, t_x: f64, n: f64) -> f64 {
+    fn p_alive(&self, x: f64, t_x: f64, age: f64) -> f64 {
         let Self { alpha, beta, gamma, delta } = *self;
+        let n = age;
         let alive = ln_beta(alpha + x, beta + n - x) - ln_beta(alpha, beta) + ln_beta(gamma, delta + n + 1.0)
             - ln_beta(gamma, delta);
         (alive - self.log_likelihood(x, t_x, n)).exp().min(1.0)
     }
 
-    /// Expected transactions in the next `future` opportunities (eq. 13):
-    /// (1/L) B(α+x+1, β+n−x)/B(α, β) Σ_{i=1}^{future} B(γ, δ+n+i)/B(γ, δ), the sum written term by term (it is
-    /// the probability of being alive at each future opportunity; no singularity at γ = 1).
-    pub fn expected_purchases(&self, x: f64, t_x: f64, n: f64, future: u32) -> f64 {
+    /// P(X(n) = k) for n = ⌊t⌋ opportunities (eq. 8): alive throughout with k transactions, or dead after
+    /// opportunity i ≥ k with k transactions before, each a product of Beta functions (in log space).
+    fn probability_of_purchases(&self, t: f64, k: u32) -> f64 {
         let Self { alpha, beta, gamma, delta } = *self;
-        let ln_l = self.log_likelihood(x, t_x, n);
-        let ln_p = ln_beta(alpha + x + 1.0, beta + n - x) - ln_beta(alpha, beta);
-        (1..=future)
-            .map(|i| (ln_p + ln_beta(gamma, delta + n + f64::from(i)) - ln_beta(gamma, delta) - ln_l).exp())
-            .sum()
+        let n = t.max(0.0).floor();
+        let k = f64::from(k);
+        if k > n {
+            return 0.0;
+        }
+        let ln_choose = |m: f64| ln_gamma(m + 1.0) - ln_gamma(k + 1.0) - ln_gamma(m - k + 1.0);
+        let ln_p = |m: f64| ln_choose(m) + ln_beta(alpha + k, beta + m - k) - ln_beta(alpha, beta);
+        let mut total = (ln_p(n) + ln_beta(gamma, delta + n) - ln_beta(gamma, delta)).exp();
+        let mut i = k;
+        while i < n {
+            total += (ln_p(i) + ln_beta(gamma + 1.0, delta + i) - ln_beta(gamma, delta)).exp();
+            i += 1.0;
+        }
+        total
     }
 
-    /// Discounted expected residual transactions (Fader, Hardie & Shang 2010, section 4.4): the transactions of
-    /// opportunities n + 1, n + 2, ... discounted by (1 + d)^(−k) at opportunity n + k:
-    /// (1/L) B(α+x+1, β+n−x)/B(α, β) Σ_{k≥1} B(γ, δ+n+k)/B(γ, δ) (1 + d)^(−k), a 2F1(1, ...; 1/(1 + d)) series
-    /// summed directly (consecutive terms differ by the factor (δ+n+k)/(γ+δ+n+k)/(1 + d)) to a 1e-15 tail bound.
-    /// NaN for d ≤ 0 (the undiscounted sum diverges when γ ≤ 1).
-    pub fn discounted_residual_transactions(&self, x: f64, t_x: f64, n: f64, discount: f64) -> f64 {
-        if !(discount > 0.0) {
+    /// DERT given alive (Fader, Hardie & Shang 2010, section 4.4): (α+x)/(α+β+n) Σ_{k≥1} B(γ, δ+n+k)/B(γ, δ+n+1)
+    /// e^(−δk), the transaction at opportunity n + k discounted by e^(−δk) (δ = ln(1 + d) for a rate d per
+    /// opportunity): a 2F1(1, ...; e^(−δ)) series summed directly to a 1e-15 tail bound (its terms fall faster
+    /// than e^(−δk)). NaN for δ ≤ 0 (the undiscounted sum diverges when γ ≤ 1).
+    fn residual_purchases_if_alive(&self, x: f64, age: f64, delta: f64) -> f64 {
+        if !(delta > 0.0) {
             return f64::NAN;
         }
-        let Self { alpha, beta, gamma, delta } = *self;
-        let ln_first = ln_beta(alpha + x + 1.0, beta + n - x) - ln_beta(alpha, beta) + ln_beta(gamma, delta + n + 1.0)
-            - ln_beta(gamma, delta)
-            - self.log_likelihood(x, t_x, n);
-        let z = 1.0 / (1.0 + discount);
-        let (mut term, mut sum) = (z, z);
-        for k in 1..10_000_000u32 {
-            let m = delta + n + f64::from(k);
-            term *= m / (gamma + m) * z;
+        let z = (-delta).exp();
+        let mut sum = 0.0;
+        let mut factor = 1.0;
+        for survival in self.survival_after(age).take(100_000_000) {
+            factor *= z;
+            let term = survival * factor;
             sum += term;
             if term * z / (1.0 - z) <= 1e-15 * sum {
                 break;
             }
         }
-        ln_first.exp() * sum
+        (self.alpha + x) / (self.alpha + self.beta + age) * sum
+    }
+
+    /// Draws p ~ Beta(α, β) and θ ~ Beta(γ, δ); at each opportunity 1, 2, ..., ⌊horizon⌋ the customer first dies
+    /// with probability θ, else transacts with probability p. Times are the opportunity numbers.
+    fn draw_repeat_times(&self, rng: &mut SimulationRng, horizon: f64, limit: usize, times: &mut Vec<f64>) {
+        use rand::RngExt;
+        use rand_distr::{Beta, Distribution};
+        let p = Beta::new(self.alpha, self.beta).map_or(0.0, |b| b.sample(rng));
+        let theta = Beta::new(self.gamma, self.delta).map_or(1.0, |b| b.sample(rng));
+        let mut opportunity = 1.0;
+        while opportunity <= horizon && times.len() < limit {
+            if rng.random::<f64>() < theta {
+                return;
+            }
+            if rng.random::<f64>() < p {
+                times.push(opportunity);
+            }
+            opportunity += 1.0;
+        }
     }
 }
 
@@ -182,14 +246,74 @@ mod tests {
             let mut previous = 0.0;
             let mut direct = 0.0;
             for k in 1..=600u32 {
-                let now = m.expected_purchases(x, t_x, 6.0, k);
+                let now = m.expected_purchases(x, t_x, 6.0, f64::from(k));
                 direct += (now - previous) / (1.0 + d).powi(k as i32);
                 previous = now;
             }
-            let dert = m.discounted_residual_transactions(x, t_x, 6.0, d);
+            let dert = m.discounted_residual_purchases(x, t_x, 6.0, d.ln_1p());
             assert!((dert - direct).abs() < 1e-10 * direct, "({x}, {t_x}): {dert} vs {direct}");
         }
-        assert!(m.discounted_residual_transactions(2.0, 4.0, 6.0, 0.0).is_nan());
+        assert!(m.discounted_residual_purchases(2.0, 4.0, 6.0, 0.0).is_nan());
+        // Horizons count whole opportunities.
+        assert_eq!(m.expected_purchases(2.0, 4.0, 6.0, 3.7), m.expected_purchases(2.0, 4.0, 6.0, 3.0));
+    }
+
+    #[test]
+    fn conditional_expectation_is_the_posterior_mean() {
+        // Independent of eqs. 11 and 13: integrate p Σ_i (1 − θ)^i P(alive at n | p, θ, history) against the
+        // posterior of (p, θ) by nested quadrature.
+        use crate::math::quadrature::integrate;
+        let m = BgBb { alpha: 1.2, beta: 0.75, gamma: 0.66, delta: 2.8 };
+        let (n, future) = (6.0, 5);
+        for (x, t_x) in [(0.0, 0.0), (2.0, 4.0), (6.0, 6.0), (1.0, 1.0)] {
+            let individual = |p: f64, q: f64| {
+                let alive = p.powf(x) * (1.0 - p).powf(n - x) * (1.0 - q).powf(n);
+                let dead: f64 = (0..(n - t_x) as i32)
+                    .map(|i| {
+                        p.powf(x) * (1.0 - p).powf(t_x - x + f64::from(i)) * q * (1.0 - q).powf(t_x + f64::from(i))
+                    })
+                    .sum();
+                (alive, alive + dead)
+            };
+            let prior = |p: f64, q: f64| {
+                ((m.alpha - 1.0) * p.ln()
+                    + (m.beta - 1.0) * (1.0 - p).ln()
+                    + (m.gamma - 1.0) * q.ln()
+                    + (m.delta - 1.0) * (1.0 - q).ln()
+                    - ln_beta(m.alpha, m.beta)
+                    - ln_beta(m.gamma, m.delta))
+                .exp()
+            };
+            let over = |f: &dyn Fn(f64, f64) -> f64| {
+                integrate(&|p| integrate(&|q| f(p, q) * prior(p, q), 0.0, 1.0, 1e-12), 0.0, 1.0, 1e-12)
+            };
+            let evidence = over(&|p, q| individual(p, q).1);
+            let expected = over(&|p, q| {
+                let future_alive: f64 = (1..=future).map(|i| (1.0 - q).powi(i)).sum();
+                individual(p, q).0 * p * future_alive
+            }) / evidence;
+            let alive = over(&|p, q| individual(p, q).0 * (1.0 - q)) / evidence;
+            let got = m.expected_purchases(x, t_x, n, f64::from(future));
+            assert!((got - expected).abs() < 1e-6 * expected, "({x}, {t_x}): {got} vs {expected}");
+            assert!((m.p_alive(x, t_x, n) - alive).abs() < 1e-6 * alive, "P(alive) ({x}, {t_x})");
+            assert!((evidence.ln() - m.log_likelihood(x, t_x, n)).abs() < 1e-6, "L ({x}, {t_x})");
+        }
+    }
+
+    #[test]
+    fn the_pmf_sums_to_one_and_its_mean_is_the_expectation() {
+        let m = BgBb { alpha: 1.2, beta: 0.75, gamma: 0.66, delta: 2.8 };
+        for n in [0u32, 1, 6, 30] {
+            let t = f64::from(n) + 0.5;
+            let p: Vec<f64> = (0..=n + 1).map(|k| m.probability_of_purchases(t, k)).collect();
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "n = {n}");
+            assert_eq!(p[n as usize + 1], 0.0);
+            let mean: f64 = p.iter().enumerate().map(|(k, q)| k as f64 * q).sum();
+            let want = m.expected_purchases_new(t);
+            assert!((mean - want).abs() < 1e-12 * want.max(1.0), "n = {n}: {mean} vs {want}");
+            let fresh = m.expected_purchases(0.0, 0.0, 0.0, t);
+            assert!((fresh - want).abs() < 1e-14 * want.max(1.0), "a customer at n = 0 is a new one");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod mbg_nbd;
 pub mod pareto_nbd;
 pub mod simulate;
 
+pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
 pub use mbg_nbd::MbgNbd;
 pub use pareto_nbd::ParetoNbd;
@@ -21,6 +22,11 @@ pub trait CountModel: Sync + Send {
     fn parameters(&self) -> Vec<(&'static str, f64)>;
     /// ln L(x, t_x, T): the log-likelihood of one customer's summary.
     fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64;
+    /// Whether the model counts discrete opportunities (times are whole periods, horizons are floored to them)
+    /// rather than continuous time.
+    fn is_discrete(&self) -> bool {
+        false
+    }
     /// E[X(t)]: expected purchases in (0, t] of a customer drawn at random from the population at time 0.
     fn expected_purchases_new(&self, t: f64) -> f64;
     /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] of a customer with this summary

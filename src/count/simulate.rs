@@ -30,12 +30,15 @@ pub struct SimulatedCustomer {
 }
 
 /// Draws `plan.customers` customers from `model`. Customer i uses its own generator seeded from (seed, i).
+/// For a model of discrete opportunities first purchases fall at the start of a whole period (uniform over the
+/// periods 0 .. ⌈cohort⌉ − 1), so that every time is a whole number of periods.
 pub fn simulate(model: &dyn CountModel, plan: &SimulationPlan) -> Vec<SimulatedCustomer> {
     (0..plan.customers)
         .into_par_iter()
         .map(|i| {
             let mut rng = SimulationRng::seed_from_u64(plan.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let first = plan.cohort * rng.random::<f64>();
+            let uniform = plan.cohort * rng.random::<f64>();
+            let first = if model.is_discrete() { uniform.floor() } else { uniform };
             let mut repeats = Vec::new();
             model.draw_repeat_times(&mut rng, plan.observation_end - first, plan.max_purchases, &mut repeats);
             repeats.iter_mut().for_each(|t| *t += first);

@@ -11,6 +11,7 @@ use super::customers::{Added, CustomerIndex, CustomerState, IdArena, IdHasher, P
 use super::dates::{DateFormat, Day};
 use super::error::DataError;
 use super::money::Money;
+use super::opportunities::OpportunityClock;
 use super::parse::{NegativeAmounts, ParsedBlock, RowSpec, SkipTally, parse_block};
 use super::records::{Fields, Separator};
 use super::summary::{Holdout, SummaryTable};
@@ -88,6 +89,11 @@ pub struct SummarizeOptions {
     pub negative: NegativeAmounts,
     /// Count and leave out malformed rows instead of stopping.
     pub skip_bad_rows: bool,
+    /// Summarise discrete opportunities of this calendar period (day, ISO week, month, year) instead of
+    /// continuous time: x counts the periods after the first with a purchase, recency is the last such period
+    /// and T (written `periods`) the number of periods after the first up to the calibration end. Needs a
+    /// calibration end (and observation end, when given) on the last day of a period.
+    pub opportunities: Option<TimeUnit>,
 }
 
 /// How far the reading has come, for progress displays.
@@ -149,10 +155,61 @@ pub fn summarize(
             return Err(DataError::Options(format!("the calibration end {c} is after the observation end {o}")));
         }
     }
-    let aggregate = match read_log(input, layout, options, false, progress)? {
+    match options.opportunities {
+        None => summarize_with_clock(input, layout, options, None, progress),
+        Some(unit) => summarize_opportunities(input, layout, options, OpportunityClock { unit }, progress),
+    }
+}
+
+/// A summary of discrete opportunities: the log is summarised with each period standing for a day (the same
+/// merging, counting and splitting), then times are labelled in periods and the period ends restored as dates.
+fn summarize_opportunities(
+    input: &Input,
+    layout: &LogLayout,
+    options: &SummarizeOptions,
+    clock: OpportunityClock,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(SummaryTable, IngestReport), DataError> {
+    let Some(calibration_end) = options.calibration_end else {
+        return Err(DataError::Options(format!(
+            "--opportunities {} needs --calibration-end: the last day of the last whole {} of calibration",
+            clock.unit, clock.unit
+        )));
+    };
+    let observation_end = options.observation_end.unwrap_or(calibration_end);
+    let calibration_index = clock.check_period_end(calibration_end, "calibration end").map_err(DataError::Options)?;
+    let observation_index = clock.check_period_end(observation_end, "observation end").map_err(DataError::Options)?;
+    let indexed = SummarizeOptions {
+        unit: TimeUnit::Day,
+        calibration_end: Some(Day(calibration_index)),
+        observation_end: Some(Day(observation_index)),
+        opportunities: None,
+        ..options.clone()
+    };
+    let (mut table, mut report) = summarize_with_clock(input, layout, &indexed, Some(clock), progress)?;
+    table.unit = clock.unit;
+    table.discrete = true;
+    table.calibration_end = Some(calibration_end);
+    table.observation_end = Some(observation_end);
+    report.first_day = report.first_day.map(|d| clock.start(d.0));
+    report.last_day = report.last_day.map(|d| clock.end(d.0));
+    Ok((table, report))
+}
+
+/// Reads the log (twice when a customer's rows are out of date order and the input is a file) and derives the
+/// table; `clock` maps dates to period indices first.
+fn summarize_with_clock(
+    input: &Input,
+    layout: &LogLayout,
+    options: &SummarizeOptions,
+    clock: Option<OpportunityClock>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(SummaryTable, IngestReport), DataError> {
+    let read = |collect| read_log(input, layout, options, clock, collect, progress);
+    let aggregate = match read(false)? {
         Pass::Done(aggregate) => aggregate,
         Pass::OutOfOrder { id, line } => match input {
-            Input::File(_) => match read_log(input, layout, options, true, progress)? {
+            Input::File(_) => match read(true)? {
                 Pass::Done(aggregate) => aggregate,
                 Pass::OutOfOrder { .. } => unreachable!("a collecting pass never reports order"),
             },
@@ -179,6 +236,7 @@ fn read_log(
     input: &Input,
     layout: &LogLayout,
     options: &SummarizeOptions,
+    clock: Option<OpportunityClock>,
     collect: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Pass, DataError> {
@@ -206,6 +264,7 @@ fn read_log(
             amount: layout.amount.as_ref().map(|a| resolve(a, header.as_deref(), "amount", &name)).transpose()?,
             date_format: &layout.date_format,
             observation_end: options.observation_end,
+            clock,
             negative: options.negative,
             skip_bad_rows: options.skip_bad_rows,
             hasher: &hasher,
@@ -519,6 +578,7 @@ impl Aggregate {
         sorted_ids.shrink_to_fit();
         let table = SummaryTable {
             unit,
+            discrete: false,
             calibration_end: Some(calibration_end),
             observation_end: Some(observation_end),
             ids: sorted_ids,

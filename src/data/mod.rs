@@ -7,6 +7,7 @@ pub mod dates;
 pub mod error;
 pub mod ingest;
 pub mod money;
+pub mod opportunities;
 pub mod parse;
 pub mod records;
 pub mod summary;

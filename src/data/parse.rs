@@ -6,6 +6,7 @@ use super::customers::{CustomerIndex, IdHasher};
 use super::dates::{DateFormat, Day};
 use super::error::RowProblem;
 use super::money::Money;
+use super::opportunities::OpportunityClock;
 use super::records::{Fields, Separator};
 use std::collections::BTreeMap;
 
@@ -32,6 +33,9 @@ pub struct RowSpec<'a> {
     pub date_format: &'a DateFormat,
     /// Rows after this day are left out (counted).
     pub observation_end: Option<Day>,
+    /// When set, each date becomes the index of its period (opportunity), compared with `observation_end` as
+    /// such.
+    pub clock: Option<OpportunityClock>,
     /// Negative amount policy.
     pub negative: NegativeAmounts,
     /// Bad rows are counted and left out instead of stopping the run.
@@ -177,6 +181,7 @@ fn parse_row<'t>(text: &'t [u8], fields: &'t Fields, spec: &RowSpec<'_>) -> Resu
             amount
         }
     };
+    let day = spec.clock.map_or(day, |clock| Day(clock.index(day)));
     if spec.observation_end.is_some_and(|end| day > end) {
         return Ok(None);
     }
@@ -208,6 +213,7 @@ mod tests {
             amount: Some(col("amount", "amount")),
             date_format: format,
             observation_end: Day::from_ymd(2020, 12, 31),
+            clock: None,
             negative,
             skip_bad_rows: skip,
             hasher,

@@ -9,6 +9,8 @@ use std::io::{self, Write};
 
 /// The names of the summary columns, in order, as written in CSV.
 pub const CALIBRATION_COLUMNS: [&str; 5] = ["customer_id", "frequency", "recency", "T", "monetary_value"];
+/// The name of the age column of a summary of discrete opportunities (n), as in Fader, Hardie & Shang's data.
+pub const DISCRETE_AGE_COLUMN: &str = "periods";
 /// The holdout columns, written after the calibration ones when a holdout period exists.
 pub const HOLDOUT_COLUMNS: [&str; 3] = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"];
 
@@ -44,6 +46,9 @@ pub struct Holdout {
 pub struct SummaryTable {
     /// The unit of recency, T and the holdout duration.
     pub unit: TimeUnit,
+    /// Whether times count discrete opportunities (whole periods of `unit`, Fader, Hardie & Shang 2010): then
+    /// recency is the last period with a transaction and age the number of opportunities n, written `periods`.
+    pub discrete: bool,
     /// Last day of the calibration period, when known (a table read from a foreign CSV may not say).
     pub calibration_end: Option<Day>,
     /// Last day of the observation (holdout) period, when known.
@@ -88,8 +93,11 @@ impl SummaryTable {
     /// then the holdout columns when there is a holdout.
     pub fn csv_header(&self) -> Vec<&'static str> {
         let spend = self.monetary_value.is_some();
-        let mut header: Vec<&str> =
-            CALIBRATION_COLUMNS.iter().copied().filter(|c| spend || *c != "monetary_value").collect();
+        let mut header: Vec<&str> = CALIBRATION_COLUMNS
+            .iter()
+            .map(|&c| if c == "T" && self.discrete { DISCRETE_AGE_COLUMN } else { c })
+            .filter(|c| spend || *c != "monetary_value")
+            .collect();
         if self.holdout.is_some() {
             header.extend(HOLDOUT_COLUMNS.iter().copied().filter(|c| spend || *c != "monetary_value_holdout"));
         }

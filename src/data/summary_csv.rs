@@ -50,6 +50,12 @@ const ID: &[&str] = &["customer_id", "id", "customer", "cust_id"];
 const FREQUENCY: &[&str] = &["frequency", "x"];
 const RECENCY: &[&str] = &["recency", "t_x"];
 const AGE: &[&str] = &["T", "age"];
+/// The age column of a summary of discrete opportunities (n, as in Fader, Hardie & Shang's tables).
+const OPPORTUNITIES: &[&str] = &["periods", "n", "opportunities"];
+/// Customers sharing a row's pattern (a table of patterns with counts, like the donations data).
+const WEIGHTS: &[&str] = &["weights", "weight", "customers", "count"];
+/// Most customers a table of patterns may expand to.
+const MAX_CUSTOMERS: u64 = 100_000_000;
 const MONETARY: &[&str] = &["monetary_value", "zbar", "m"];
 const FREQUENCY_HOLDOUT: &[&str] = &["frequency_holdout", "x_holdout"];
 const MONETARY_HOLDOUT: &[&str] = &["monetary_value_holdout"];
@@ -57,6 +63,10 @@ const DURATION_HOLDOUT: &[&str] = &["duration_holdout"];
 
 /// Reads a summary CSV in `unit`. Columns are found by name: `customer_id` (or `id`), `frequency` (or `x`),
 /// `recency` (or `t_x`), `T`, and optionally `monetary_value` (or `zbar`) and the holdout columns.
+///
+/// A table with `periods` (or `n`) instead of `T` counts discrete opportunities: every time is then a whole
+/// number, x ≤ t_x ≤ n. A `weights` (or `customers`) column makes each row a pattern shared by that many
+/// customers; the row stands for them all (ids `ID-1`, `ID-2`, ..., or `rowLINE-k` without an id column).
 pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, DataError> {
     let name = path.display().to_string();
     let io = |e: csv::Error| match e.into_kind() {
@@ -80,13 +90,21 @@ pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, Dat
             ),
         })
     };
-    let (id, x, t_x, age) = (require(ID)?, require(FREQUENCY)?, require(RECENCY)?, require(AGE)?);
+    let weights = find(WEIGHTS);
+    let id = if weights.is_some() { find(ID) } else { Some(require(ID)?) };
+    let (x, t_x) = (require(FREQUENCY)?, require(RECENCY)?);
+    let (age, discrete) = match (find(AGE), find(OPPORTUNITIES)) {
+        (Some(column), _) => (column, false),
+        (None, Some(column)) => (column, true),
+        (None, None) => (require(AGE)?, false),
+    };
     let monetary = find(MONETARY);
     let holdout_x = find(FREQUENCY_HOLDOUT);
     let (holdout_m, holdout_d) = (find(MONETARY_HOLDOUT), find(DURATION_HOLDOUT));
 
     let mut table = SummaryTable {
         unit,
+        discrete,
         calibration_end: None,
         observation_end: None,
         ids: IdArena::default(),
@@ -126,13 +144,16 @@ pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, Dat
             }
             Ok(v as u32)
         };
-        let customer = record.get(id).unwrap_or("");
-        if customer.is_empty() {
-            return Err(bad(id, "the customer id is blank".into()));
-        }
+        let customer = match id {
+            Some(column) => match record.get(column).unwrap_or("") {
+                "" => return Err(bad(column, "the customer id is blank".into())),
+                text => text.to_owned(),
+            },
+            None => format!("row{line}"),
+        };
         let (xv, recency, tv) = (count(x)?, number(t_x, "a time (0 or more)")?, number(age, "a time (0 or more)")?);
         if recency > tv * (1.0 + 1e-9) + 1e-12 {
-            return Err(bad(t_x, format!("recency {recency} is greater than T {tv}")));
+            return Err(bad(t_x, format!("recency {recency} is greater than {} {tv}", header[age])));
         }
         if xv == 0 && recency != 0.0 {
             return Err(bad(
@@ -140,28 +161,53 @@ pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, Dat
                 format!("recency {recency} with frequency 0: a customer without repeat purchases has recency 0"),
             ));
         }
-        table.ids.push(customer.as_bytes()).map_err(DataError::Options)?;
-        table.frequency.push(xv);
-        table.recency.push(recency);
-        table.age.push(tv);
-        if let (Some(column), Some(values)) = (monetary, table.monetary_value.as_mut()) {
-            values.push(number(column, "an amount (0 or more)")?);
-        }
-        if let (Some(column), Some(h)) = (holdout_x, table.holdout.as_mut()) {
-            h.frequency.push(count(column)?);
-            if let (Some(column), Some(values)) = (holdout_m, h.monetary_value.as_mut()) {
-                values.push(number(column, "an amount (0 or more)")?);
-            }
-            if let Some(column) = holdout_d {
-                let d = number(column, "a duration (0 or more)")?;
-                if h.duration.is_nan() {
-                    h.duration = d;
-                } else if d != h.duration {
-                    return Err(bad(
-                        column,
-                        format!("duration_holdout {d} differs from the first row's {}", h.duration),
-                    ));
+        if discrete {
+            for (column, value) in [(t_x, recency), (age, tv)] {
+                if value.fract() != 0.0 {
+                    return Err(bad(column, format!("'{value}' is not a whole number of opportunities")));
                 }
+            }
+            if f64::from(xv) > recency {
+                return Err(bad(x, format!("{xv} transactions by opportunity {recency}: at most one per opportunity")));
+            }
+        }
+        let copies = match weights {
+            Some(column) => count(column)?,
+            None => 1,
+        };
+        if table.len() as u64 + u64::from(copies) > MAX_CUSTOMERS {
+            return Err(bad(weights.unwrap_or(x), format!("the table holds more than {MAX_CUSTOMERS} customers")));
+        }
+        let monetary_value = monetary.map(|column| number(column, "an amount (0 or more)")).transpose()?;
+        let holdout_values = match holdout_x {
+            Some(column) => Some((
+                count(column)?,
+                holdout_m.map(|column| number(column, "an amount (0 or more)")).transpose()?,
+                holdout_d.map(|column| number(column, "a duration (0 or more)").map(|d| (column, d))).transpose()?,
+            )),
+            None => None,
+        };
+        for k in 1..=copies {
+            let name = if copies == 1 { customer.clone() } else { format!("{customer}-{k}") };
+            table.ids.push(name.as_bytes()).map_err(DataError::Options)?;
+            table.frequency.push(xv);
+            table.recency.push(recency);
+            table.age.push(tv);
+            if let (Some(value), Some(values)) = (monetary_value, table.monetary_value.as_mut()) {
+                values.push(value);
+            }
+            if let (Some((frequency, spend, _)), Some(h)) = (holdout_values, table.holdout.as_mut()) {
+                h.frequency.push(frequency);
+                if let (Some(value), Some(values)) = (spend, h.monetary_value.as_mut()) {
+                    values.push(value);
+                }
+            }
+        }
+        if let (Some((_, _, Some((column, d)))), Some(h)) = (holdout_values, table.holdout.as_mut()) {
+            if h.duration.is_nan() {
+                h.duration = d;
+            } else if d != h.duration {
+                return Err(bad(column, format!("duration_holdout {d} differs from the first row's {}", h.duration)));
             }
         }
     }

@@ -15,6 +15,8 @@ pub enum TimeUnit {
     Week,
     /// 365.25 / 12 = 30.4375 days.
     Month,
+    /// 365.25 days (a calendar year when it counts opportunities).
+    Year,
 }
 
 impl TimeUnit {
@@ -24,6 +26,7 @@ impl TimeUnit {
             TimeUnit::Day => 1.0,
             TimeUnit::Week => 7.0,
             TimeUnit::Month => DAYS_PER_MONTH,
+            TimeUnit::Year => 365.25,
         }
     }
 
@@ -38,6 +41,7 @@ impl TimeUnit {
             TimeUnit::Day => "day",
             TimeUnit::Week => "week",
             TimeUnit::Month => "month",
+            TimeUnit::Year => "year",
         }
     }
 }
@@ -56,7 +60,8 @@ impl FromStr for TimeUnit {
             "day" | "d" => Ok(TimeUnit::Day),
             "week" | "w" => Ok(TimeUnit::Week),
             "month" | "m" => Ok(TimeUnit::Month),
-            _ => Err(format!("'{text}' is not a time unit; expected day, week or month")),
+            "year" | "y" | "yr" => Ok(TimeUnit::Year),
+            _ => Err(format!("'{text}' is not a time unit; expected day, week, month or year")),
         }
     }
 }
@@ -71,10 +76,9 @@ pub fn parse_horizon(text: &str, unit: TimeUnit) -> Result<f64, String> {
         number.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0).ok_or_else(|| {
             format!("'{text}' is not a horizon; expected a number of {unit}s, or e.g. 39w, 273d, 9m, 3y")
         })?;
-    let days_per = match suffix.trim().to_ascii_lowercase().as_str() {
+    let days_per = match suffix.trim() {
         "" => return Ok(value),
-        "y" | "yr" | "year" | "years" => 365.25,
-        other => other.parse::<TimeUnit>().map_err(|e| format!("in horizon '{text}': {e} (or y for years)"))?.days(),
+        other => other.parse::<TimeUnit>().map_err(|e| format!("in horizon '{text}': {e}"))?.days(),
     };
     Ok(value * days_per / unit.days())
 }
@@ -106,6 +110,7 @@ mod tests {
         assert_eq!("weeks".parse(), Ok(TimeUnit::Week));
         assert_eq!("Day".parse(), Ok(TimeUnit::Day));
         assert_eq!("month".parse(), Ok(TimeUnit::Month));
+        assert_eq!("years".parse(), Ok(TimeUnit::Year));
         assert!("fortnight".parse::<TimeUnit>().is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! `time_unit`; everything else is recorded by `clv fit`.
 
 use super::{Diagnostics, Estimate};
-use crate::count::{BgNbd, CountModel, MbgNbd, ParetoNbd};
+use crate::count::{BgBb, BgNbd, CountModel, MbgNbd, ParetoNbd};
 use crate::data::TimeUnit;
 use crate::spend::GammaGamma;
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ pub struct ModelFile {
     /// Format version (1).
     #[serde(default = "format_version")]
     pub format_version: u32,
-    /// `bg_nbd` or `pareto_nbd`.
+    /// `bg_nbd`, `pareto_nbd`, `mbg_nbd`, `bg_bb`, `gamma_gamma` or `sbg`.
     pub model: String,
     /// Estimates by name, natural scale, rates in `time_unit`.
     pub params: Map<String, Value>,
@@ -37,7 +37,8 @@ pub struct ModelFile {
     /// Distinct (x, t_x, T) rows.
     #[serde(default)]
     pub n_distinct_rows: Option<usize>,
-    /// `day`, `week` or `month`.
+    /// `day`, `week`, `month` or `year`: the unit of times, or the length of an opportunity (`bg_bb`) or of a
+    /// contract period (`sbg`).
     pub time_unit: String,
     /// Last day of the calibration period of the data, when known.
     #[serde(default)]
@@ -88,6 +89,7 @@ pub fn model_parameters(model: &str) -> Option<&'static [&'static str]> {
         "bg_nbd" => Some(&crate::count::bg_nbd::PARAMETERS),
         "pareto_nbd" => Some(&crate::count::pareto_nbd::PARAMETERS),
         "mbg_nbd" => Some(&crate::count::mbg_nbd::PARAMETERS),
+        "bg_bb" => Some(&crate::count::bg_bb::PARAMETERS),
         "gamma_gamma" => Some(&crate::spend::gamma_gamma::PARAMETERS),
         _ => None,
     }
@@ -166,13 +168,15 @@ impl ModelFile {
 
     /// The purchase-count model this file describes; an error for a spend model or an unknown name.
     pub fn count_model(&self) -> Result<Box<dyn CountModel>, String> {
-        let not_count =
-            || format!("'{}' is not a purchase-count model (expected bg_nbd, pareto_nbd or mbg_nbd)", self.model);
+        let not_count = || {
+            format!("'{}' is not a purchase-count model (expected bg_nbd, pareto_nbd, mbg_nbd or bg_bb)", self.model)
+        };
         let names = model_parameters(&self.model).filter(|_| self.model != "gamma_gamma").ok_or_else(not_count)?;
         let p = self.parameters_in_order(names)?;
         Ok(match self.model.as_str() {
             "bg_nbd" => Box::new(BgNbd::from_params(&p)),
             "mbg_nbd" => Box::new(MbgNbd::from_params(&p)),
+            "bg_bb" => Box::new(BgBb::from_params(&p)),
             _ => Box::new(ParetoNbd::from_params(&p)),
         })
     }

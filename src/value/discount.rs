@@ -3,12 +3,13 @@
 use crate::data::TimeUnit;
 
 /// Periods of each unit in a year, as the literature counts them: 365 days, 52 weeks (Fader, Hardie & Lee 2005,
-/// JMR, discount at ln(1 + d)/52 a week), 12 months.
+/// JMR, discount at ln(1 + d)/52 a week), 12 months, 1 year.
 pub fn periods_per_year(unit: TimeUnit) -> f64 {
     match unit {
         TimeUnit::Day => 365.0,
         TimeUnit::Week => 52.0,
         TimeUnit::Month => 12.0,
+        TimeUnit::Year => 1.0,
     }
 }
 
@@ -39,12 +40,14 @@ impl Schedule {
         annual_rate.ln_1p() / periods_per_year(unit)
     }
 
-    /// Length of one month of the monthly convention in the model's unit: 4.345 weeks, 30 days or 1 month.
+    /// Length of one month of the monthly convention in the model's unit: 4.345 weeks, 30 days, 1 month or 1/12
+    /// year.
     pub fn compat_month(unit: TimeUnit) -> f64 {
         match unit {
             TimeUnit::Week => 4.345,
             TimeUnit::Day => 30.0,
             TimeUnit::Month => 1.0,
+            TimeUnit::Year => 1.0 / 12.0,
         }
     }
 

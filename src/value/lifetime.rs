@@ -27,12 +27,17 @@ pub struct CustomerValue {
 
 /// Discounted expected purchases of a customer alive at T (multiply by P(alive)): the DERT given alive for the
 /// infinite horizon; for a finite horizon H, ∫_0^H e^(−δt) dE[Y(t)] = e^(−δH) E[Y(H)] + δ ∫_0^H e^(−δt) E[Y(t)] dt
-/// (integration by parts); for the monthly convention Σ_k (E[Y(k m)] − E[Y((k−1) m)]) / (1 + rate)^k.
+/// (integration by parts), or for discrete opportunities Σ_{k ≤ H} (E[Y(k)] − E[Y(k−1)]) e^(−δk); for the monthly
+/// convention Σ_k (E[Y(k m)] − E[Y((k−1) m)]) / (1 + rate)^k.
 pub fn discounted_if_alive(model: &dyn CountModel, x: f64, age: f64, schedule: &Schedule, unit: TimeUnit) -> f64 {
     let expected = |t: f64| model.expected_purchases_if_alive(x, age, t);
     match *schedule {
         Schedule::Continuous { annual_rate, horizon: None } => {
             model.residual_purchases_if_alive(x, age, Schedule::rate_per_unit(annual_rate, unit))
+        }
+        Schedule::Continuous { annual_rate, horizon: Some(h) } if model.is_discrete() => {
+            let delta = Schedule::rate_per_unit(annual_rate, unit);
+            discounted_steps((1..=h.floor() as u32).map(|k| (f64::from(k), (-delta * f64::from(k)).exp())), &expected)
         }
         Schedule::Continuous { annual_rate, horizon: Some(h) } => {
             let delta = Schedule::rate_per_unit(annual_rate, unit);
@@ -45,17 +50,24 @@ pub fn discounted_if_alive(model: &dyn CountModel, x: f64, age: f64, schedule: &
         }
         Schedule::MonthlyCompat { months, monthly_rate } => {
             let month = Schedule::compat_month(unit);
-            let mut previous = 0.0;
-            (1..=months)
-                .map(|k| {
-                    let now = expected(f64::from(k) * month);
-                    let increment = (now - previous) / (1.0 + monthly_rate).powi(k as i32);
-                    previous = now;
-                    increment
-                })
-                .sum()
+            let steps = (1..=months).map(|k| (f64::from(k) * month, (1.0 + monthly_rate).powi(k as i32).recip()));
+            discounted_steps(steps, &expected)
         }
     }
+}
+
+/// Σ_k (E(t_k) − E(t_(k−1))) · f_k over steps (t_k, f_k) with ends t_1 < t_2 < ... (t_0 = 0): the purchases of
+/// each step discounted by its factor.
+fn discounted_steps(steps: impl Iterator<Item = (f64, f64)>, expected: &dyn Fn(f64) -> f64) -> f64 {
+    let mut previous = 0.0;
+    steps
+        .map(|(t, factor)| {
+            let now = expected(t);
+            let increment = (now - previous) * factor;
+            previous = now;
+            increment
+        })
+        .sum()
 }
 
 /// The horizon of the undiscounted `expected_purchases` column, in the model's unit.
