@@ -71,6 +71,17 @@ fn summary_patterns(path: &Path) -> (BTreeMap<(u32, u32, u32), u32>, u64) {
     (patterns, holdout_total)
 }
 
+/// How the donation log is summarised: donors by calendar year, calibration to 2001.
+const DONATION_FLAGS: [&str; 8] =
+    ["--customer", "donor", "--amount", "amount", "--opportunities", "year", "--calibration-end", "2001-12-31"];
+
+/// Summarises `log` into `summary` with `flags`; the report.
+fn summarize_log(log: &Path, summary: &Path, flags: &[&str]) -> String {
+    let mut args = vec!["summarize", log.to_str().unwrap(), "-o", summary.to_str().unwrap()];
+    args.extend(flags);
+    run_ok(&args)
+}
+
 fn run_ok(args: &[&str]) -> String {
     let out = clv(args);
     assert!(out.status.success(), "clv {args:?}: {}", stderr(&out));
@@ -89,24 +100,7 @@ fn a_donation_log_summarises_to_the_published_patterns_and_fits_the_mle() {
     let log = dir.join("donations_log.csv");
     let holdout = write_donation_log(&log);
     let summary = dir.join("yearly.csv");
-    let report = run_ok(&[
-        "summarize",
-        log.to_str().unwrap(),
-        "--customer",
-        "donor",
-        "--date",
-        "date",
-        "--amount",
-        "amount",
-        "--opportunities",
-        "year",
-        "--calibration-end",
-        "2001-12-31",
-        "--observation-end",
-        "2002-12-31",
-        "-o",
-        summary.to_str().unwrap(),
-    ]);
+    let report = summarize_log(&log, &summary, &[&DONATION_FLAGS[..], &["--observation-end", "2002-12-31"]].concat());
     assert!(report.contains("merged into a purchase of the same year"), "{report}");
     assert!(report.contains("not in date order"), "{report}");
     let (patterns, holdout_total) = summary_patterns(&summary);
@@ -169,19 +163,11 @@ fn opportunity_windows_must_be_whole_periods_and_models_must_match_the_summary()
 
     let summary = dir.join("s.csv");
     let s = summary.to_str().unwrap();
-    run_ok(&[
-        "summarize",
-        log.to_str().unwrap(),
-        "--customer",
-        "c",
-        "--opportunities",
-        "month",
-        "--calibration-end",
-        "1996-12-31",
-        "-q",
-        "-o",
-        s,
-    ]);
+    summarize_log(
+        &log,
+        &summary,
+        &["--customer", "c", "--opportunities", "month", "--calibration-end", "1996-12-31", "-q"],
+    );
     let text = fs::read_to_string(&summary).unwrap();
     // a: first in March 1995, again in May 1996 (14 months later), 21 monthly opportunities to December 1996.
     assert_eq!(text, "customer_id,frequency,recency,periods\na,1,14,21\nb,0,0,17\n");
@@ -240,21 +226,7 @@ fn predictions_and_values_of_donors() {
     write_donation_log(&log);
     let summary = dir_log.join("yearly.csv");
     let s = summary.to_str().unwrap();
-    run_ok(&[
-        "summarize",
-        log.to_str().unwrap(),
-        "--customer",
-        "donor",
-        "--amount",
-        "amount",
-        "--opportunities",
-        "year",
-        "--calibration-end",
-        "2001-12-31",
-        "-q",
-        "-o",
-        s,
-    ]);
+    summarize_log(&log, &summary, &[&DONATION_FLAGS[..], &["-q"]].concat());
     let (count, spend) = (dir_log.join("bg_bb.json"), dir_log.join("gg.json"));
     run_ok(&["fit", s, "--model", "bg-bb", "-q", "-o", count.to_str().unwrap()]);
     run_ok(&["fit", s, "--model", "gamma-gamma", "-q", "-o", spend.to_str().unwrap()]);
@@ -293,17 +265,7 @@ fn bg_bb_simulations_summarise_alike_and_recover_known_parameters() {
     let common = ["simulate", "--model", t, "--customers", "3000", "--seed", "5", "--start", "1995-01-01", "-q"];
     run_ok(&[&common[..], &["-o", log.to_str().unwrap()]].concat());
     run_ok(&[&common[..], &["--summary", "-o", direct.to_str().unwrap()]].concat());
-    run_ok(&[
-        "summarize",
-        log.to_str().unwrap(),
-        "--opportunities",
-        "year",
-        "--calibration-end",
-        "2001-12-31",
-        "-q",
-        "-o",
-        from_log.to_str().unwrap(),
-    ]);
+    summarize_log(&log, &from_log, &["--opportunities", "year", "--calibration-end", "2001-12-31", "-q"]);
     assert_eq!(summary_patterns(&direct).0, summary_patterns(&from_log).0);
 
     // Recovery: 200,000 donors, six opportunities, every estimate within three standard errors.
