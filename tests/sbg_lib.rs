@@ -1,7 +1,8 @@
 //! The shifted-beta-geometric retention model through the library on Fader & Hardie's (2007) cohorts.
 
 use clv::fit::fit;
-use clv::retention::sbg::{SbgFamily, ShiftedBetaGeometric, cohort_rows};
+use clv::retention::sbg::{SbgFamily, ShiftedBetaGeometric};
+use clv::retention::tenures::Tenures;
 
 mod common;
 use common::*;
@@ -12,11 +13,9 @@ fn half_last_digit(value: f64) -> f64 {
     0.5 * 10f64.powi(-(decimals as i32)) + 1e-12
 }
 
-/// Cancellations per year and subscribers left after year 7, from the published percentages of 1000 customers.
-fn cohort(percent_alive: &[f64]) -> (Vec<f64>, f64) {
-    let alive: Vec<f64> = percent_alive.iter().map(|p| p * 10.0).collect();
-    let lost = alive.windows(2).map(|w| w[0] - w[1]).collect();
-    (lost, alive[alive.len() - 1])
+/// The tenures of 1000 customers from the published percentages alive in years 0 to 7.
+fn cohort(percent_alive: &[f64]) -> Tenures {
+    Tenures::from_cohort(&percent_alive.iter().map(|p| p * 10.0).collect::<Vec<f64>>())
 }
 
 #[test]
@@ -26,8 +25,8 @@ fn both_cohorts_match_the_published_fits_and_projection() {
         let c = &r["sbg_retention"][name];
         let percent: Vec<f64> =
             c["percent_alive_years_0_to_7"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-        let (lost, remaining) = cohort(&percent);
-        let estimate = fit(&SbgFamily, &cohort_rows(&lost, remaining), None);
+        let tenures = cohort(&percent);
+        let estimate = fit(&SbgFamily, &tenures.rows(), None);
         assert!(estimate.diagnostics.converged, "{name}: {:?}", estimate.diagnostics);
         // Published to 3 or 4 decimals, the log-likelihood to 2: ours must round to the printed value.
         for (j, key) in ["alpha", "beta"].iter().enumerate() {
@@ -38,7 +37,7 @@ fn both_cohorts_match_the_published_fits_and_projection() {
         let ll = c["mle"]["log_likelihood"].as_f64().unwrap();
         assert!((estimate.log_likelihood - ll).abs() <= half_last_digit(ll), "{name}: {}", estimate.log_likelihood);
         let model = ShiftedBetaGeometric::from_params(&estimate.params);
-        assert!((model.log_likelihood(&lost, remaining) - estimate.log_likelihood).abs() < 1e-9);
+        assert!((model.log_likelihood(&tenures) - estimate.log_likelihood).abs() < 1e-9);
         // Survival starts at 100% and each year's retention rate is S(t)/S(t − 1) (S through log-gamma differences:
         // about 1e-14 of rounding).
         assert_eq!(model.survival(0), 1.0);

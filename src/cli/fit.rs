@@ -8,7 +8,6 @@ use clv::data::{TimeUnit, read_summary};
 use clv::fit::model_file::ModelFile;
 use clv::fit::{Estimate, FitRows};
 use clv::models::{ModelKind, summary_fingerprint};
-use clv::output::write_atomically;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -195,11 +194,7 @@ fn write_fit(
     file.summary_fingerprint = Some(whole);
     file.fit_seconds = Some(seconds);
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, kind.file_name()));
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    write_atomically(&output, |out| Ok(serde_json::to_writer_pretty(out, &file)?))
-        .with_context(|| format!("cannot write {}", output.display()))?;
+    file.write(&output).with_context(|| format!("cannot write {}", output.display()))?;
     if !args.quiet {
         eprintln!("  written to          {}", output.display());
     }

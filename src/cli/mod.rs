@@ -56,6 +56,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A date given on the command line (YYYY-MM-DD, or the other forms the logs accept).
+pub fn parse_day(text: &str) -> Result<clv::data::Day, String> {
+    clv::data::DateFormat::Auto
+        .parse(text.trim().as_bytes())
+        .ok_or_else(|| format!("'{text}' is not a date; expected YYYY-MM-DD"))
+}
+
 /// Writes a table to `path` (atomically) or, without a path, to standard output.
 pub fn write_output(
     path: Option<&Path>,

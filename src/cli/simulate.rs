@@ -1,6 +1,6 @@
 //! `clv simulate`: a synthetic purchase log (or summary) drawn from a model file.
 
-use super::{write_output, write_summary_meta};
+use super::{parse_day, write_output, write_summary_meta};
 use anyhow::{Result, bail};
 use clap::Args;
 use clv::count::simulate::{SimulationPlan, simulate};
@@ -8,6 +8,9 @@ use clv::data::customers::IdArena;
 use clv::data::opportunities::OpportunityClock;
 use clv::data::{DateFormat, Day, SummaryTable, parse_horizon};
 use clv::fit::model_file::ModelFile;
+use clv::retention::sbg::ShiftedBetaGeometric;
+use clv::retention::simulate::{SubscriptionPlan, simulate_subscriptions};
+use clv::retention::subscriptions::add_periods;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -18,6 +21,9 @@ Examples:
 
   # The per-customer summary directly, in continuous time (no rounding to days)
   clv simulate --model my_model.json --customers 1000000 --seed 1 --summary -o big.csv
+
+  # sBG: a log of 1000 yearly subscriptions all starting on 2000-01-01, watched 7 years
+  clv simulate --model sbg.json --customers 1000 --start 2000-01-01 --length 7 -o subscriptions.csv
 
   # BG/BB: 11,104 donors all starting in 1995, six yearly opportunities after it
   clv simulate --model models/donations.bg_bb.json --customers 11104 --start 1995-01-01 --length 6 --summary
@@ -48,11 +54,11 @@ pub struct SimulateArgs {
     #[arg(long, default_value = "2000-01-01", value_name = "DATE")]
     start: String,
     /// Length of the window over which first purchases are spread (model unit, or 84d, 12w, ...)
-    /// [default: 12w; for bg_bb 1 period: everyone starts in the first]
+    /// [default: 12w; for bg_bb 1 period: everyone starts in the first; for sbg 0: all start on --start]
     #[arg(long, value_name = "LEN")]
     cohort: Option<String>,
     /// How long after the start everyone is observed (model unit, or 546d, 78w, ...)
-    /// [default: 78w; for bg_bb 6 periods]
+    /// [default: 78w; for bg_bb 6 periods; for sbg 7 periods]
     #[arg(long, value_name = "LEN")]
     length: Option<String>,
     /// No report on standard error.
@@ -66,6 +72,12 @@ const MAX_PURCHASES: usize = 1_000_000;
 /// Runs `clv simulate`.
 pub fn run(args: SimulateArgs) -> Result<()> {
     let file = ModelFile::read(&args.model)?;
+    if args.customers == 0 {
+        bail!("--customers must be at least 1");
+    }
+    if let Ok(retention) = file.retention_model() {
+        return simulate_log_of_subscriptions(&args, &file, &retention);
+    }
     let model = file.count_model().map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let unit = file.unit().map_err(anyhow::Error::msg)?;
     let discrete = model.is_discrete();
@@ -86,9 +98,6 @@ pub fn run(args: SimulateArgs) -> Result<()> {
              {cohort_text} and {length_text}",
             file.model
         );
-    }
-    if args.customers == 0 {
-        bail!("--customers must be at least 1");
     }
     let start = DateFormat::Auto
         .parse(args.start.as_bytes())
@@ -135,6 +144,58 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             file.model,
             args.seed,
             if discrete { " (whole periods; each purchase dated on its period's first day)" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// A subscription log (customer_id, start, end) drawn from an sBG model: subscriptions start uniformly over
+/// `--cohort` periods from `--start` [default: all on that day] and are watched for `--length` periods [default:
+/// 7, as the published cohorts].
+fn simulate_log_of_subscriptions(args: &SimulateArgs, file: &ModelFile, model: &ShiftedBetaGeometric) -> Result<()> {
+    let unit = file.unit().map_err(anyhow::Error::msg)?;
+    if args.summary {
+        bail!("an sbg model simulates a subscription log; --summary is for purchase-count models");
+    }
+    let whole = |text: &str, what: &str| -> Result<u32> {
+        let value = parse_horizon(text, unit).map_err(anyhow::Error::msg)?;
+        if value.fract() != 0.0 || value > 10_000.0 {
+            bail!("--{what} {text} must be a whole number of {unit}s (contract periods) for an sbg model");
+        }
+        Ok(value as u32)
+    };
+    let cohort = whole(args.cohort.as_deref().unwrap_or("0"), "cohort")?;
+    let length = whole(args.length.as_deref().unwrap_or("7"), "length")?;
+    if length < 2 || length < cohort {
+        bail!("--length must be at least 2 periods and not shorter than --cohort");
+    }
+    let start = parse_day(&args.start).map_err(|e| anyhow::anyhow!("--start: {e}"))?;
+    let plan = SubscriptionPlan {
+        subscribers: args.customers,
+        seed: args.seed,
+        first_start: start,
+        start_window_days: add_periods(start, unit, cohort).days_since(start) as u32,
+        observation_end: add_periods(start, unit, length),
+        unit,
+    };
+    let subscriptions = simulate_subscriptions(model, &plan);
+    write_output(args.output.as_deref(), |out| {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(["customer_id", "start", "end"])?;
+        for (i, (first, end)) in subscriptions.iter().enumerate() {
+            let end = end.map_or(String::new(), |d| d.to_string());
+            w.write_record([(i + 1).to_string(), first.to_string(), end])?;
+        }
+        w.flush()
+    })?;
+    if !args.quiet {
+        let active = subscriptions.iter().filter(|s| s.1.is_none()).count();
+        eprintln!(
+            "clv simulate: {} subscriptions from {} (sbg), seed {}\n  starts              over {cohort} {unit}s from {start}\n  observed until      {} ({length} {unit}s)\n  active at the end   {active}",
+            subscriptions.len(),
+            args.model.display(),
+            args.seed,
+            plan.observation_end
         );
     }
     Ok(())

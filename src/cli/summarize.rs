@@ -1,7 +1,7 @@
 //! `clv summarize`: a purchase log in, one summary row per customer out.
 
 use super::progress::ProgressLine;
-use super::{write_output, write_summary_meta};
+use super::{parse_day, write_output, write_summary_meta};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use clv::data::{
@@ -92,10 +92,6 @@ pub struct SummarizeArgs {
 enum NegativePolicy {
     Refuse,
     Skip,
-}
-
-fn parse_day(text: &str) -> Result<Day, String> {
-    DateFormat::Auto.parse(text.trim().as_bytes()).ok_or_else(|| format!("'{text}' is not a date; expected YYYY-MM-DD"))
 }
 
 fn separator(args: &SummarizeArgs) -> Result<Separator> {

@@ -29,6 +29,12 @@ pub struct SimulatedCustomer {
     pub repeats: Vec<f64>,
 }
 
+/// The generator of customer `i` of a simulation with `seed`: each customer has their own stream, so the draws do
+/// not depend on the order or the threads in which customers are simulated.
+pub fn customer_rng(seed: u64, i: usize) -> SimulationRng {
+    SimulationRng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
 /// Draws `plan.customers` customers from `model`. Customer i uses its own generator seeded from (seed, i).
 /// For a model of discrete opportunities first purchases fall at the start of a whole period (uniform over the
 /// periods 0 .. ⌈cohort⌉ − 1), so that every time is a whole number of periods.
@@ -36,7 +42,7 @@ pub fn simulate(model: &dyn CountModel, plan: &SimulationPlan) -> Vec<SimulatedC
     (0..plan.customers)
         .into_par_iter()
         .map(|i| {
-            let mut rng = SimulationRng::seed_from_u64(plan.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = customer_rng(plan.seed, i);
             let uniform = plan.cohort * rng.random::<f64>();
             let first = if model.is_discrete() { uniform.floor() } else { uniform };
             let mut repeats = Vec::new();

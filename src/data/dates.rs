@@ -40,6 +40,15 @@ impl Day {
         (year, month, day)
     }
 
+    /// The same day of the month `months` later (earlier when negative), on the month's last day when it is
+    /// shorter: 2024-01-31 plus one month is 2024-02-29.
+    pub fn add_months(self, months: i32) -> Day {
+        let (year, month, day) = self.to_ymd();
+        let index = year * 12 + month as i32 - 1 + months;
+        let (year, month) = (index.div_euclid(12), index.rem_euclid(12) as u32 + 1);
+        Day::from_ymd(year, month, day.min(days_in_month(year, month))).expect("a clamped day is a date")
+    }
+
     /// Whole days from `earlier` to `self` (negative when `self` is earlier).
     pub fn days_since(self, earlier: Day) -> i32 {
         self.0 - earlier.0
@@ -185,6 +194,16 @@ fn valid_time_of_day(text: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_add_on_the_calendar() {
+        let d = |y, m, day| Day::from_ymd(y, m, day).unwrap();
+        assert_eq!(d(2024, 1, 31).add_months(1), d(2024, 2, 29));
+        assert_eq!(d(2023, 1, 31).add_months(1), d(2023, 2, 28));
+        assert_eq!(d(2024, 2, 29).add_months(12), d(2025, 2, 28));
+        assert_eq!(d(2024, 11, 15).add_months(3), d(2025, 2, 15));
+        assert_eq!(d(2024, 3, 15).add_months(-3), d(2023, 12, 15));
+    }
 
     #[test]
     fn day_numbers_round_trip_and_match_known_dates() {

@@ -45,6 +45,27 @@ pub fn read_meta(csv: &Path) -> Result<Option<SummaryMeta>, DataError> {
     }
 }
 
+/// A CSV error as a [`DataError`] naming the file.
+pub fn csv_error(name: &str, error: csv::Error) -> DataError {
+    match error.into_kind() {
+        csv::ErrorKind::Io(source) => DataError::Io { path: name.to_owned(), source },
+        other => DataError::Options(format!("{name}: {other:?}")),
+    }
+}
+
+/// Opens a CSV table with a header (fields trimmed, rows of any length) and reads the header; an empty file is
+/// an error.
+pub fn open_table(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), DataError> {
+    let name = path.display().to_string();
+    let io = |e| csv_error(&name, e);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_path(path).map_err(io)?;
+    let header: Vec<String> = reader.headers().map_err(io)?.iter().map(str::to_owned).collect();
+    if header.iter().all(String::is_empty) {
+        return Err(DataError::Empty { path: name, what: "the file is empty" });
+    }
+    Ok((reader, header))
+}
+
 /// Accepted header names of each column (case-insensitive).
 const ID: &[&str] = &["customer_id", "id", "customer", "cust_id"];
 const FREQUENCY: &[&str] = &["frequency", "x"];
@@ -69,15 +90,8 @@ const DURATION_HOLDOUT: &[&str] = &["duration_holdout"];
 /// customers; the row stands for them all (ids `ID-1`, `ID-2`, ..., or `rowLINE-k` without an id column).
 pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, DataError> {
     let name = path.display().to_string();
-    let io = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(source) => DataError::Io { path: name.clone(), source },
-        other => DataError::Options(format!("{name}: {other:?}")),
-    };
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_path(path).map_err(io)?;
-    let header: Vec<String> = reader.headers().map_err(io)?.iter().map(str::to_owned).collect();
-    if header.iter().all(String::is_empty) {
-        return Err(DataError::Empty { path: name, what: "the file is empty" });
-    }
+    let io = |e| csv_error(&name, e);
+    let (mut reader, header) = open_table(path)?;
     let find = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
     let require = |names: &[&str]| {
         find(names).ok_or_else(|| DataError::Header {

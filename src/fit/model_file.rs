@@ -4,6 +4,7 @@
 use super::{Diagnostics, Estimate};
 use crate::count::{BgBb, BgNbd, CountModel, MbgNbd, ParetoNbd};
 use crate::data::TimeUnit;
+use crate::retention::sbg::ShiftedBetaGeometric;
 use crate::spend::GammaGamma;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -90,6 +91,7 @@ pub fn model_parameters(model: &str) -> Option<&'static [&'static str]> {
         "pareto_nbd" => Some(&crate::count::pareto_nbd::PARAMETERS),
         "mbg_nbd" => Some(&crate::count::mbg_nbd::PARAMETERS),
         "bg_bb" => Some(&crate::count::bg_bb::PARAMETERS),
+        "sbg" => Some(&crate::retention::sbg::PARAMETERS),
         "gamma_gamma" => Some(&crate::spend::gamma_gamma::PARAMETERS),
         _ => None,
     }
@@ -149,6 +151,14 @@ impl ModelFile {
         Ok(file)
     }
 
+    /// Writes the file atomically (as pretty JSON), creating its folder when needed.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::output::write_atomically(path, |out| Ok(serde_json::to_writer_pretty(out, self)?))
+    }
+
     /// The time unit.
     pub fn unit(&self) -> Result<TimeUnit, String> {
         self.time_unit.parse()
@@ -166,19 +176,34 @@ impl ModelFile {
             .collect()
     }
 
-    /// The purchase-count model this file describes; an error for a spend model or an unknown name.
+    /// The purchase-count model this file describes; an error for a spend or retention model or an unknown name.
     pub fn count_model(&self) -> Result<Box<dyn CountModel>, String> {
-        let not_count = || {
-            format!("'{}' is not a purchase-count model (expected bg_nbd, pareto_nbd, mbg_nbd or bg_bb)", self.model)
+        let build: fn(&[f64]) -> Box<dyn CountModel> = match self.model.as_str() {
+            "bg_nbd" => |p| Box::new(BgNbd::from_params(p)),
+            "mbg_nbd" => |p| Box::new(MbgNbd::from_params(p)),
+            "pareto_nbd" => |p| Box::new(ParetoNbd::from_params(p)),
+            "bg_bb" => |p| Box::new(BgBb::from_params(p)),
+            "sbg" => {
+                return Err("'sbg' is a retention model of subscriptions: use it with clv retention, or simulate \
+                            subscriptions from it"
+                    .into());
+            }
+            other => {
+                return Err(format!(
+                    "'{other}' is not a purchase-count model (expected bg_nbd, pareto_nbd, mbg_nbd or bg_bb)"
+                ));
+            }
         };
-        let names = model_parameters(&self.model).filter(|_| self.model != "gamma_gamma").ok_or_else(not_count)?;
-        let p = self.parameters_in_order(names)?;
-        Ok(match self.model.as_str() {
-            "bg_nbd" => Box::new(BgNbd::from_params(&p)),
-            "mbg_nbd" => Box::new(MbgNbd::from_params(&p)),
-            "bg_bb" => Box::new(BgBb::from_params(&p)),
-            _ => Box::new(ParetoNbd::from_params(&p)),
-        })
+        let names = model_parameters(&self.model).expect("every count model has parameters");
+        Ok(build(&self.parameters_in_order(names)?))
+    }
+
+    /// The retention model this file describes; an error for any other model.
+    pub fn retention_model(&self) -> Result<ShiftedBetaGeometric, String> {
+        if self.model != "sbg" {
+            return Err(format!("'{}' is not a retention model (expected sbg)", self.model));
+        }
+        Ok(ShiftedBetaGeometric::from_params(&self.parameters_in_order(&crate::retention::sbg::PARAMETERS)?))
     }
 
     /// The spend model this file describes; an error for a count model or an unknown name, and for q <= 1

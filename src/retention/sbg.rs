@@ -5,6 +5,8 @@
 //! Each subscriber cancels at the end of each period with probability θ ~ Beta(α, β). Periods are the contract's
 //! (years, months); a cohort's survival S(t) is the share still subscribed after t periods.
 
+use super::tenures::Tenures;
+use crate::count::SimulationRng;
 use crate::fit::{Family, FitRows};
 use crate::math::special::{digamma, ln_beta};
 
@@ -67,29 +69,27 @@ impl ShiftedBetaGeometric {
         sum
     }
 
-    /// Log-likelihood of a cohort: `lost[t − 1]` subscribers cancelled at the end of period t = 1..k, and
-    /// `remaining` are still subscribed after k periods (eq. 6).
-    pub fn log_likelihood(&self, lost: &[f64], remaining: f64) -> f64 {
-        let k = lost.len() as u32;
-        lost.iter().enumerate().map(|(i, n)| n * self.probability_of_cancelling_at(i as u32 + 1).ln()).sum::<f64>()
-            + remaining * self.survival(k).ln()
+    /// Log-likelihood of subscription tenures (eq. 6, with subscriptions observed for different lengths):
+    /// Σ_t cancelled_t ln P(T = t) + Σ_k active_k ln S(k).
+    pub fn log_likelihood(&self, tenures: &Tenures) -> f64 {
+        let cancelled = tenures.cancelled.iter().enumerate().filter(|(_, n)| **n > 0.0);
+        let active = tenures.active.iter().enumerate().filter(|(_, n)| **n > 0.0);
+        cancelled.map(|(i, n)| n * self.probability_of_cancelling_at(i as u32 + 1).ln()).sum::<f64>()
+            + active.map(|(k, n)| n * self.survival(k as u32).ln()).sum::<f64>()
+    }
+
+    /// Draws a subscriber's tenure T ≥ 1 (the period in which they cancel): θ ~ Beta(α, β), then each period
+    /// ends in cancellation with probability θ. At most `limit` (a subscriber still active then returns
+    /// `limit + 1`).
+    pub fn draw_tenure(&self, rng: &mut SimulationRng, limit: u32) -> u32 {
+        use rand::RngExt;
+        use rand_distr::{Beta, Distribution};
+        let theta = Beta::new(self.alpha, self.beta).map_or(1.0, |b| b.sample(rng));
+        (1..=limit).find(|_| rng.random::<f64>() < theta).unwrap_or(limit + 1)
     }
 }
 
-/// The rows of a cohort for the fitting engine: (t, 1) with the count cancelling at the end of period t, and
-/// (k, 0) with the count still subscribed after the k periods observed; t in `x`, the cancellation flag in `t_x`.
-pub fn cohort_rows(lost: &[f64], remaining: f64) -> FitRows {
-    let periods = lost.len();
-    let mut t: Vec<f64> = (1..=periods).map(|v| v as f64).collect();
-    let mut cancelled = vec![1.0; periods];
-    let mut counts = lost.to_vec();
-    t.push(periods as f64);
-    cancelled.push(0.0);
-    counts.push(remaining);
-    FitRows::from_counts(&t, &cancelled, &vec![0.0; periods + 1], &counts)
-}
-
-/// The sBG as a family for the fitting engine (rows from [`cohort_rows`]).
+/// The sBG as a family for the fitting engine (rows from [`Tenures::rows`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SbgFamily;
 
