@@ -98,6 +98,7 @@ fn options() -> SummarizeOptions {
         observation_end: None,
         negative: NegativeAmounts::Refuse,
         skip_bad_rows: false,
+        opportunities: None,
     }
 }
 

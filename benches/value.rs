@@ -46,6 +46,7 @@ fn table() -> &'static SummaryTable {
             spend.push(m);
         }
         SummaryTable {
+            discrete: false,
             unit: TimeUnit::Week,
             calibration_end: None,
             observation_end: None,

@@ -25,6 +25,14 @@ pub struct BgBb {
 /// Parameter names in files and tables.
 pub const PARAMETERS: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
 
+/// One customer's likelihood: its log, the share of it from being alive throughout, and its gradient (zeros
+/// when not asked for).
+struct Likelihood {
+    log: f64,
+    alive_share: f64,
+    gradient: [f64; 4],
+}
+
 /// ln B(a, b) and its derivatives in a and b.
 fn ln_beta_with_gradient(a: f64, b: f64) -> (f64, f64, f64) {
     let d = digamma(a + b);
@@ -37,37 +45,49 @@ impl BgBb {
         BgBb { alpha: p[0], beta: p[1], gamma: p[2], delta: p[3] }
     }
 
-    /// The log terms of the likelihood (eq. 5): alive through the n opportunities, then dying after opportunity
-    /// t_x + i for i = 0 .. n − t_x − 1; each with its gradient in (α, β, γ, δ).
-    fn terms(&self, x: f64, t_x: f64, n: f64) -> Vec<(f64, [f64; 4])> {
+    /// ln L(x, t_x, n) (eq. 5), the share of L from being alive through the n opportunities, and (when
+    /// `GRADIENT`) the gradient in (α, β, γ, δ). L is a sum of positive terms, alive throughout, or dying after
+    /// opportunity m = t_x, ..., n − 1: ln B(α+x, β+m−x) − ln B(α, β) + ln B(γ+1, δ+m) − ln B(γ, δ). The dying
+    /// terms are walked by recurrence: from m to m + 1 a term is multiplied by (β+m−x)/(α+β+m) · (δ+m)/(γ+δ+m+1)
+    /// (each factor below 1) and its digamma derivatives move by reciprocals (ψ(z + 1) = ψ(z) + 1/z), so a
+    /// customer costs a handful of special functions however many opportunities they had.
+    fn likelihood<const GRADIENT: bool>(&self, x: f64, t_x: f64, n: f64) -> Likelihood {
         let Self { alpha, beta, gamma, delta } = *self;
-        let (base_p, dp_a, dp_b) = ln_beta_with_gradient(alpha, beta);
-        let (base_t, dt_g, dt_d) = ln_beta_with_gradient(gamma, delta);
-        // ln B(α+x, β+m−x) − ln B(α, β) + ln B(γ+c, δ+k) − ln B(γ, δ).
-        let term = |m: f64, c: f64, k: f64| {
-            let (lp, ga, gb) = ln_beta_with_gradient(alpha + x, beta + m - x);
-            let (lt, gg, gd) = ln_beta_with_gradient(gamma + c, delta + k);
+        let ln_beta_maybe_gradient =
+            |a: f64, b: f64| if GRADIENT { ln_beta_with_gradient(a, b) } else { (ln_beta(a, b), 0.0, 0.0) };
+        let (base_p, dp_a, dp_b) = ln_beta_maybe_gradient(alpha, beta);
+        let (base_t, dt_g, dt_d) = ln_beta_maybe_gradient(gamma, delta);
+        let term = |m: f64, c: f64| {
+            let (lp, ga, gb) = ln_beta_maybe_gradient(alpha + x, beta + m - x);
+            let (lt, gg, gd) = ln_beta_maybe_gradient(gamma + c, delta + m);
             (lp - base_p + lt - base_t, [ga - dp_a, gb - dp_b, gg - dt_g, gd - dt_d])
         };
-        let mut terms = vec![term(n, 0.0, n)];
-        let mut i = 0.0;
-        while t_x + i < n {
-            terms.push(term(t_x + i, 1.0, t_x + i));
-            i += 1.0;
+        let (alive, alive_gradient) = term(n, 0.0);
+        if t_x >= n {
+            return Likelihood { log: alive, alive_share: 1.0, gradient: alive_gradient };
         }
-        terms
-    }
-
-    /// ln L(x, t_x, n) (eq. 5), a log-sum-exp of positive terms, with its gradient.
-    fn log_likelihood_with_gradient(&self, x: f64, t_x: f64, n: f64) -> (f64, [f64; 4]) {
-        let terms = self.terms(x, t_x, n);
-        let total = terms.iter().fold(f64::NEG_INFINITY, |acc, (l, _)| log_add_exp(acc, *l));
-        let mut gradient = [0.0; 4];
-        for (l, g) in &terms {
-            let w = (l - total).exp();
-            (0..4).for_each(|j| gradient[j] += w * g[j]);
+        // Dying terms relative to the first (m = t_x): weights w and gradients g by recurrence.
+        let (first, mut g) = term(t_x, 1.0);
+        let (mut w, mut sum_w, mut sum_wg) = (1.0, 1.0, g);
+        let mut m = t_x;
+        while m + 1.0 < n {
+            let (p_total, t_total) = (alpha + beta + m, gamma + delta + m + 1.0);
+            w *= (beta + m - x) / p_total * (delta + m) / t_total;
+            sum_w += w;
+            if GRADIENT {
+                g[0] -= 1.0 / p_total;
+                g[1] += 1.0 / (beta + m - x) - 1.0 / p_total;
+                g[2] -= 1.0 / t_total;
+                g[3] += 1.0 / (delta + m) - 1.0 / t_total;
+                (0..4).for_each(|j| sum_wg[j] += w * g[j]);
+            }
+            m += 1.0;
         }
-        (total, gradient)
+        let dying = first + sum_w.ln();
+        let log = log_add_exp(alive, dying);
+        let (alive_share, dying_share) = ((alive - log).exp(), (dying - log).exp());
+        let gradient = std::array::from_fn(|j| alive_share * alive_gradient[j] + dying_share * sum_wg[j] / sum_w);
+        Likelihood { log, alive_share, gradient }
     }
 
     /// B(γ, δ+m+i)/B(γ, δ+m+1) for i = 1, 2, ...: the chance that a customer alive at opportunity m + 1 is still
@@ -93,7 +113,7 @@ impl CountModel for BgBb {
     }
 
     fn log_likelihood(&self, x: f64, t_x: f64, age: f64) -> f64 {
-        self.log_likelihood_with_gradient(x, t_x, age).0
+        self.likelihood::<false>(x, t_x, age).log
     }
 
     fn is_discrete(&self) -> bool {
@@ -114,14 +134,11 @@ impl CountModel for BgBb {
         (self.alpha + x) / (self.alpha + self.beta + age) * self.survival_after(age).take(opportunities).sum::<f64>()
     }
 
-    /// P(alive at opportunity n + 1 | x, t_x, n) (eq. 11):
-    /// B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+1)/B(γ, δ) / L.
+    /// P(alive at opportunity n + 1 | x, t_x, n) (eq. 11): B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+1)/B(γ, δ) / L, the
+    /// alive-throughout share of L times the chance of surviving one more opportunity, (δ+n)/(γ+δ+n).
     fn p_alive(&self, x: f64, t_x: f64, age: f64) -> f64 {
-        let Self { alpha, beta, gamma, delta } = *self;
         let n = age;
-        let alive = ln_beta(alpha + x, beta + n - x) - ln_beta(alpha, beta) + ln_beta(gamma, delta + n + 1.0)
-            - ln_beta(gamma, delta);
-        (alive - self.log_likelihood(x, t_x, n)).exp().min(1.0)
+        (self.likelihood::<false>(x, t_x, n).alive_share * (self.delta + n) / (self.gamma + self.delta + n)).min(1.0)
     }
 
     /// P(X(n) = k) for n = ⌊t⌋ opportunities (eq. 8): alive throughout with k transactions, or dead after
@@ -210,9 +227,9 @@ impl Family for BgBbFamily {
     }
 
     fn row(&self, p: &[f64], _cache: &(), rows: &FitRows, i: usize, w: f64, g: &mut [f64]) -> f64 {
-        let (ll, gradient) = BgBb::from_params(p).log_likelihood_with_gradient(rows.x[i], rows.t_x[i], rows.age[i]);
-        g.iter_mut().zip(gradient).for_each(|(a, b)| *a += w * b);
-        w * ll
+        let likelihood = BgBb::from_params(p).likelihood::<true>(rows.x[i], rows.t_x[i], rows.age[i]);
+        g.iter_mut().zip(likelihood.gradient).for_each(|(a, b)| *a += w * b);
+        w * likelihood.log
     }
 }
 
@@ -223,8 +240,8 @@ mod tests {
     #[test]
     fn gradient_matches_central_differences() {
         let p = [1.2, 0.75, 0.66, 2.8];
-        for (x, t_x, n) in [(0.0, 0.0, 6.0), (2.0, 4.0, 6.0), (6.0, 6.0, 6.0), (3.0, 3.0, 10.0)] {
-            let (_, g) = BgBb::from_params(&p).log_likelihood_with_gradient(x, t_x, n);
+        for (x, t_x, n) in [(0.0, 0.0, 6.0), (2.0, 4.0, 6.0), (6.0, 6.0, 6.0), (3.0, 3.0, 10.0), (1.0, 2.0, 60.0)] {
+            let g = BgBb::from_params(&p).likelihood::<true>(x, t_x, n).gradient;
             for j in 0..4 {
                 let h = 1e-6 * p[j];
                 let (mut up, mut down) = (p, p);
