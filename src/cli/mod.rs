@@ -27,19 +27,19 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Summarise a purchase log per customer: frequency, recency, age (T), mean spend, and the holdout.
+    /// Summarise a purchase log per customer: frequency, recency, age (T) or opportunities, mean spend, holdout.
     Summarize(summarize::SummarizeArgs),
-    /// Fit a purchase-count model (BG/NBD, Pareto/NBD) to a summary by maximum likelihood.
+    /// Fit a model (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB, Gamma-Gamma, or the best count model) by maximum likelihood.
     Fit(fit::FitArgs),
     /// Predict per customer: expected purchases over a horizon and P(alive).
     Predict(predict::PredictArgs),
-    /// Draw a synthetic purchase log (or summary) from a model file.
+    /// Draw a synthetic purchase log (or summary), or a subscription log, from a model file.
     Simulate(simulate::SimulateArgs),
     /// Value every customer and the base: discounted CLV, the simple formula, segments, LTV:CAC.
     Value(value::ValueArgs),
     /// Backtest on the holdout: the model against the simple formula, in total, per customer and in ranking.
     Compare(compare::CompareArgs),
-    /// Subscription retention: fit the shifted-beta-geometric to a cohort, project it, value a subscriber.
+    /// Subscription retention: the shifted-beta-geometric on a cohort or a subscription log, projection, values.
     Retention(retention::RetentionArgs),
 }
 

@@ -283,7 +283,8 @@ fn describe_fit(args: &RetentionArgs, tenures: &Tenures, estimate: &Estimate, mo
             let lifetime = model.discounted_expected_residual_lifetime(n, args.discount_rate);
             let _ = writeln!(
                 report,
-                "    after {n} renewals: {:.2} ({lifetime:.3} discounted payments)",
+                "    after {n} renewal{}: {:.2} ({lifetime:.3} discounted payments)",
+                if n == 1 { "" } else { "s" },
                 args.margin * fee * lifetime
             );
         }
