@@ -23,7 +23,7 @@ impl Data {
     fn draw(model: &dyn CountModel, customers: usize, day_resolution: bool) -> Data {
         // Weeks for the continuous-time models; months for BG/BB (joining over 6, observed to month 24).
         let (cohort, observation_end) = if model.is_discrete() { (6.0, 24.0) } else { (12.0, 39.0) };
-        let plan = SimulationPlan { customers, seed: 42, cohort, observation_end, max_purchases: 100_000 };
+        let plan = SimulationPlan { customers, seed: 42, cohort, observation_end, max_purchases: 100_000, spend: None };
         let round = |t: f64| if day_resolution { (t * 7.0).floor() / 7.0 } else { t };
         let (mut x, mut t_x, mut age) = (Vec::new(), Vec::new(), Vec::new());
         for c in simulate(model, &plan) {

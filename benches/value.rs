@@ -3,15 +3,13 @@
 //!
 //! Run: `cargo bench --bench value`.
 
+use clv::count::BgNbd;
 use clv::count::simulate::{SimulationPlan, simulate};
-use clv::count::{BgNbd, SimulationRng};
 use clv::data::customers::IdArena;
 use clv::data::{SummaryTable, TimeUnit};
 use clv::spend::GammaGamma;
 use clv::value::discount::Schedule;
 use clv::value::lifetime::value_customers;
-use rand::SeedableRng;
-use rand_distr::{Distribution, Gamma};
 use std::sync::OnceLock;
 
 const BG: BgNbd = BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
@@ -26,9 +24,8 @@ fn table() -> &'static SummaryTable {
             cohort: 12.0,
             observation_end: 39.0,
             max_purchases: 100_000,
+            spend: Some(GG),
         };
-        let mut rng = SimulationRng::seed_from_u64(4);
-        let nu = Gamma::new(GG.q, 1.0 / GG.gamma).unwrap();
         let mut ids = IdArena::default();
         let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (i, c) in simulate(&BG, &plan).iter().enumerate() {
@@ -37,13 +34,7 @@ fn table() -> &'static SummaryTable {
             frequency.push(x as u32);
             recency.push(t_x);
             age.push(t);
-            // The mean of x transactions of a customer with scale ν is Gamma(p x, ν x).
-            let m = if x > 0.0 {
-                Gamma::new(GG.p * x, 1.0 / (nu.sample(&mut rng) * x)).unwrap().sample(&mut rng)
-            } else {
-                0.0
-            };
-            spend.push(m);
+            spend.extend(c.mean_repeat_spend());
         }
         SummaryTable {
             discrete: false,

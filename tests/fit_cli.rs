@@ -211,33 +211,52 @@ fn a_simulated_log_summarises_and_fits() {
         r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}}"#,
     )
     .unwrap();
+    let spend = dir.join("spend.json");
+    fs::write(&spend, r#"{"model": "gamma_gamma", "time_unit": "week", "params": {"p": 6, "q": 4, "gamma": 15}}"#)
+        .unwrap();
+    let (model, spend) = (model.to_str().unwrap(), spend.to_str().unwrap());
     let log = dir.join("log.csv");
-    let result = clv(&[
-        "simulate",
-        "--model",
-        model.to_str().unwrap(),
-        "--customers",
-        "20000",
-        "--seed",
-        "4",
-        "-o",
-        log.to_str().unwrap(),
-    ]);
+    let common = ["simulate", "--model", model, "--spend", spend, "--seed", "4", "-q"];
+    let result = clv(&[&common[..], &["--customers", "20000", "-o", log.to_str().unwrap()]].concat());
     assert!(result.status.success(), "{}", stderr(&result));
     let summary = dir.join("s.csv");
-    let result =
-        clv(&["summarize", log.to_str().unwrap(), "--calibration-end", "2001-06-30", "-o", summary.to_str().unwrap()]);
+    let result = clv(&[
+        "summarize",
+        log.to_str().unwrap(),
+        "--amount",
+        "amount",
+        "--calibration-end",
+        "2001-06-30",
+        "-o",
+        summary.to_str().unwrap(),
+    ]);
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(stderr(&result).contains("customers             20000"), "{}", stderr(&result));
-    let fitted = dir.join("fit.json");
-    let result = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", fitted.to_str().unwrap()]);
+    for kind in ["bg-nbd", "gamma-gamma"] {
+        let fitted = dir.join(format!("{kind}.json"));
+        let result = clv(&["fit", summary.to_str().unwrap(), "--model", kind, "-o", fitted.to_str().unwrap()]);
+        assert!(result.status.success(), "{}", stderr(&result));
+    }
+
+    // Gamma-Gamma recovers its parameters from 100,000 simulated customers' mean repeat spends.
+    let big = dir.join("big.csv");
+    let result = clv(&[&common[..], &["--customers", "100000", "--summary", "-o", big.to_str().unwrap()]].concat());
     assert!(result.status.success(), "{}", stderr(&result));
+    let fitted = dir.join("gg.json");
+    let result = clv(&["fit", big.to_str().unwrap(), "--model", "gamma-gamma", "-q", "-o", fitted.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let file = read_json(&fitted);
+    for (name, want) in [("p", 6.0), ("q", 4.0), ("gamma", 15.0)] {
+        let (got, se) = (file["params"][name].as_f64().unwrap(), file["standard_errors"][name].as_f64().unwrap());
+        assert!((got - want).abs() < 3.0 * se, "{name}: {got} ± {se}, truth {want}");
+    }
 }
 
 /// Simulates `n` customers in continuous time from `truth`, fits, and checks every estimate is within three
 /// standard errors of the truth.
 fn recovery(kind: ModelKind, truth: &dyn CountModel, n: usize, seed: u64) {
-    let plan = SimulationPlan { customers: n, seed, cohort: 12.0, observation_end: 52.0, max_purchases: 100_000 };
+    let plan =
+        SimulationPlan { customers: n, seed, cohort: 12.0, observation_end: 52.0, max_purchases: 100_000, spend: None };
     let customers = simulate(truth, &plan);
     let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
     for c in &customers {
@@ -288,8 +307,14 @@ fn a_population_that_never_drops_out_is_fitted_at_the_boundary_and_says_so() {
     // Nobody drops out (p ~ Beta(1e-5, 1000)): the drop-out parameters go to their limit, the purchase-rate
     // parameters are still estimated, with standard errors.
     let truth = BgNbd { r: 0.5, alpha: 5.0, a: 1e-5, b: 1000.0 };
-    let plan =
-        SimulationPlan { customers: 20_000, seed: 5, cohort: 12.0, observation_end: 78.0, max_purchases: 100_000 };
+    let plan = SimulationPlan {
+        customers: 20_000,
+        seed: 5,
+        cohort: 12.0,
+        observation_end: 78.0,
+        max_purchases: 100_000,
+        spend: None,
+    };
     let (mut x, mut t_x, mut t) = (Vec::new(), Vec::new(), Vec::new());
     for c in simulate(&truth, &plan) {
         let (a, b, c) = c.summary(plan.observation_end);

@@ -25,6 +25,9 @@ Examples:
   # sBG: a log of 1000 yearly subscriptions all starting on 2000-01-01, watched 7 years
   clv simulate --model sbg.json --customers 1000 --start 2000-01-01 --length 7 -o subscriptions.csv
 
+  # With amounts from a spend model (an amount column; monetary_value with --summary)
+  clv simulate --model models/summary.bg_nbd.json --spend models/summary.gamma_gamma.json --customers 5000 -o log.csv
+
   # BG/BB: 11,104 donors all starting in 1995, six yearly opportunities after it
   clv simulate --model models/donations.bg_bb.json --customers 11104 --start 1995-01-01 --length 6 --summary
 
@@ -41,6 +44,10 @@ pub struct SimulateArgs {
     /// Number of customers.
     #[arg(long)]
     customers: usize,
+    /// Spend model file (gamma_gamma): every purchase gets an amount (an `amount` column, or `monetary_value`
+    /// with --summary).
+    #[arg(long, value_name = "FILE")]
+    spend: Option<PathBuf>,
     /// Seed of the random draws (the same seed gives the same output on any machine and thread count).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -102,12 +109,19 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let start = DateFormat::Auto
         .parse(args.start.as_bytes())
         .ok_or_else(|| anyhow::anyhow!("--start '{}' is not a date; expected YYYY-MM-DD", args.start))?;
+    let spend = match &args.spend {
+        Some(path) => {
+            Some(ModelFile::read(path)?.spend_model().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
     let plan = SimulationPlan {
         customers: args.customers,
         seed: args.seed,
         cohort,
         observation_end,
         max_purchases: MAX_PURCHASES,
+        spend,
     };
     let customers = simulate(model.as_ref(), &plan);
     let purchases: usize = customers.iter().map(|c| c.repeats.len()).sum();
@@ -126,11 +140,20 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         };
         write_output(args.output.as_deref(), |out| {
             let mut w = csv::Writer::from_writer(out);
-            w.write_record(["customer_id", "date"])?;
+            w.write_record(if spend.is_some() {
+                &["customer_id", "date", "amount"][..]
+            } else {
+                &["customer_id", "date"]
+            })?;
             for (i, c) in customers.iter().enumerate() {
                 let id = (i + 1).to_string();
-                for t in std::iter::once(&c.first).chain(&c.repeats) {
-                    w.write_record([id.as_str(), &day(*t)])?;
+                for (k, t) in std::iter::once(&c.first).chain(&c.repeats).enumerate() {
+                    w.write_field(&id)?;
+                    w.write_field(day(*t))?;
+                    if let Some(amount) = c.amounts.get(k) {
+                        w.write_field(format!("{amount:.2}"))?;
+                    }
+                    w.write_record(None::<&[u8]>)?;
                 }
             }
             w.flush()
@@ -209,13 +232,14 @@ fn summary_table(
     discrete: bool,
 ) -> SummaryTable {
     let mut ids = IdArena::default();
-    let (mut frequency, mut recency, mut age) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, c) in customers.iter().enumerate() {
         ids.push((i + 1).to_string().as_bytes()).expect("ids fit");
         let (x, t_x, t) = c.summary(end);
         frequency.push(x as u32);
         recency.push(t_x);
         age.push(t);
+        spend.extend(c.mean_repeat_spend());
     }
     SummaryTable {
         unit,
@@ -226,7 +250,7 @@ fn summary_table(
         frequency,
         recency,
         age,
-        monetary_value: None,
+        monetary_value: (spend.len() == customers.len() && !spend.is_empty()).then_some(spend),
         holdout: None,
     }
 }

@@ -2,6 +2,7 @@
 //! see what a model implies. Customers join uniformly over a cohort window and are watched until a common end.
 
 use super::{CountModel, SimulationRng};
+use crate::spend::GammaGamma;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
@@ -18,6 +19,8 @@ pub struct SimulationPlan {
     pub observation_end: f64,
     /// Most repeat purchases drawn per customer (a guard against extreme rates).
     pub max_purchases: usize,
+    /// A spend model: when given, every purchase (the first included) gets an amount.
+    pub spend: Option<GammaGamma>,
 }
 
 /// One simulated customer: when they first bought and when they bought again (times since the start).
@@ -27,6 +30,8 @@ pub struct SimulatedCustomer {
     pub first: f64,
     /// Times of the repeat purchases (absolute, ascending).
     pub repeats: Vec<f64>,
+    /// Amounts of the first and the repeat purchases, in order; empty without a spend model.
+    pub amounts: Vec<f64>,
 }
 
 /// The generator of customer `i` of a simulation with `seed`: each customer has their own stream, so the draws do
@@ -48,12 +53,19 @@ pub fn simulate(model: &dyn CountModel, plan: &SimulationPlan) -> Vec<SimulatedC
             let mut repeats = Vec::new();
             model.draw_repeat_times(&mut rng, plan.observation_end - first, plan.max_purchases, &mut repeats);
             repeats.iter_mut().for_each(|t| *t += first);
-            SimulatedCustomer { first, repeats }
+            let amounts = plan.spend.map_or_else(Vec::new, |spend| spend.draw_amounts(&mut rng, repeats.len() + 1));
+            SimulatedCustomer { first, repeats, amounts }
         })
         .collect()
 }
 
 impl SimulatedCustomer {
+    /// The mean amount of the repeat purchases (0 without any); `None` when the purchases have no amounts.
+    pub fn mean_repeat_spend(&self) -> Option<f64> {
+        let repeats = self.amounts.get(1..)?;
+        Some(if repeats.is_empty() { 0.0 } else { repeats.iter().sum::<f64>() / repeats.len() as f64 })
+    }
+
     /// (x, t_x, T) in continuous time at the observation end.
     pub fn summary(&self, observation_end: f64) -> (f64, f64, f64) {
         let last = self.repeats.last().map_or(self.first, |t| *t);

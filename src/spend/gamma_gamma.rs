@@ -53,6 +53,18 @@ impl GammaGamma {
     }
 }
 
+impl GammaGamma {
+    /// Draws a customer's ν ~ Gamma(q, rate γ), then `count` transaction values ~ Gamma(p, rate ν), in currency.
+    pub fn draw_amounts(&self, rng: &mut crate::count::SimulationRng, count: usize) -> Vec<f64> {
+        use rand_distr::{Distribution, Gamma};
+        let Ok(nu) = Gamma::new(self.q, 1.0 / self.gamma).map(|g| g.sample(rng)) else { return vec![f64::NAN; count] };
+        match Gamma::new(self.p, 1.0 / nu) {
+            Ok(value) => (0..count).map(|_| value.sample(rng)).collect(),
+            Err(_) => vec![f64::NAN; count],
+        }
+    }
+}
+
 /// Gamma-Gamma as a family for the fitting engine: rows are (x, m) with m in the `t_x` column.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GammaGammaFamily;
