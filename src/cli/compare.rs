@@ -112,8 +112,7 @@ fn verdict(
 ) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "clv compare: {model} against the simple formula on the holdout of {}", args.summary.display());
-    let plural = if duration == 1.0 { "" } else { "s" };
-    let _ = writeln!(t, "  {customers} customers, holdout {duration} {unit}{plural}");
+    let _ = writeln!(t, "  {customers} customers, holdout {}", unit.count(duration));
     let _ = writeln!(t, "  {:<26}{:>14}{:>14}{:>12}", "measure", model, "simple", "closer");
     for (quantity, m, s) in rows {
         let line = |t: &mut String, name: &str, a: f64, b: f64, lower_is_better: Option<bool>, percent: bool| {

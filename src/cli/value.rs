@@ -188,10 +188,11 @@ pub fn run(args: ValueArgs) -> Result<()> {
         }
         w.flush()
     })?;
+    let discounting = schedule.describe(unit, model.is_discrete());
     if let Some(path) = &args.output {
         // The values carry their assumptions: rate, unit, horizon, margin and the models used.
         let meta = serde_json::json!({
-            "discounting": schedule.describe(unit),
+            "discounting": discounting,
             "annual_discount_rate": args.discount_rate,
             "time_unit": unit.name(),
             "expected_purchases_horizon": reporting_horizon(&schedule, unit),
@@ -221,7 +222,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 &args,
                 &count_file.model,
                 &table.len(),
-                &schedule,
+                &discounting,
                 unit,
                 horizon,
                 &clv,
@@ -241,7 +242,7 @@ fn report(
     args: &ValueArgs,
     model: &str,
     customers: &usize,
-    schedule: &Schedule,
+    discounting: &str,
     unit: clv::data::TimeUnit,
     horizon: f64,
     clv: &[f64],
@@ -253,9 +254,9 @@ fn report(
 ) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "clv value: {customers} customers of {} ({model} + gamma_gamma)", args.summary.display());
-    let _ = writeln!(t, "  discounting         {}", schedule.describe(unit));
+    let _ = writeln!(t, "  discounting         {discounting}");
     let _ = writeln!(t, "  margin              {}", args.margin);
-    let _ = writeln!(t, "  expected_purchases  over {horizon} {unit}s, undiscounted");
+    let _ = writeln!(t, "  expected_purchases  over {}, undiscounted", unit.count(horizon));
     let sum = |v: &[f64]| v.iter().sum::<f64>();
     let _ = writeln!(t, "customer equity (sum over customers, in the input's currency)");
     let _ = writeln!(t, "  model               {:.2}", sum(clv));

@@ -35,6 +35,11 @@ impl TimeUnit {
         f64::from(days) / self.days()
     }
 
+    /// `n` of this unit in words: `1 year`, `39 weeks`, `2.5 months`.
+    pub fn count(self, n: f64) -> String {
+        format!("{n} {}{}", self.name(), if n == 1.0 { "" } else { "s" })
+    }
+
     /// The unit's name as written in files and on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -103,6 +108,12 @@ mod tests {
         assert_eq!(TimeUnit::Day.from_days(-3), -3.0);
         assert_eq!(TimeUnit::Month.days(), 30.4375);
         assert_eq!(TimeUnit::Month.from_days(365 * 4 + 1), 48.0);
+    }
+
+    #[test]
+    fn counts_are_worded() {
+        assert_eq!(TimeUnit::Year.count(1.0), "1 year");
+        assert_eq!(TimeUnit::Week.count(39.0), "39 weeks");
     }
 
     #[test]

@@ -80,17 +80,20 @@ impl Schedule {
         }
     }
 
-    /// A sentence saying which rate, unit and horizon are used.
-    pub fn describe(&self, unit: TimeUnit) -> String {
+    /// A sentence saying which rate, unit and horizon are used; `discrete` for a model of opportunities, whose
+    /// purchases at opportunity k are discounted by e^(−δk).
+    pub fn describe(&self, unit: TimeUnit, discrete: bool) -> String {
         match *self {
             Schedule::Continuous { annual_rate, horizon } => {
                 let delta = Self::rate_per_unit(annual_rate, unit);
                 let over = match horizon {
-                    Some(h) => format!("over {h} {unit}s"),
+                    Some(h) => format!("over {}", unit.count(h)),
                     None => "over an infinite horizon".into(),
                 };
+                let how =
+                    if discrete { "each opportunity k discounted at its end by e^(-δk)" } else { "continuously" };
                 format!(
-                    "{:.2}% a year discounted continuously (δ = ln(1 + {annual_rate})/{} = {delta:.6} per {unit}), {over}",
+                    "{:.2}% a year, {how} (δ = ln(1 + {annual_rate})/{} = {delta:.6} per {unit}), {over}",
                     annual_rate * 100.0,
                     periods_per_year(unit)
                 )
