@@ -194,7 +194,8 @@ fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: 
         );
     }
     let unit = match table.unit {
-        unit if table.discrete => format!("opportunities: calendar {unit}s (ISO weeks start on Monday)"),
+        TimeUnit::Week if table.discrete => "opportunities: ISO weeks (Monday to Sunday)".to_string(),
+        unit if table.discrete => format!("opportunities: calendar {unit}s"),
         TimeUnit::Day => "day".to_string(),
         other => format!("{other} ({} days)", other.days()),
     };
