@@ -101,6 +101,100 @@ impl ModelKind {
     }
 }
 
+/// How well a count model predicted the holdout period: mean absolute error of purchases per customer, and the
+/// relative error of the total.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HoldoutError {
+    /// Mean over customers of |predicted − actual| holdout purchases.
+    pub mae: f64,
+    /// (predicted total − actual total) / actual total.
+    pub total_error: f64,
+}
+
+/// One model fitted by [`choose_count_model`], with the criteria it is judged by.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// The model.
+    pub kind: ModelKind,
+    /// The rows it was fitted on.
+    pub rows: FitRows,
+    /// The fit.
+    pub estimate: Estimate,
+    /// Seconds the fit took.
+    pub seconds: f64,
+    /// Akaike's criterion, 2k − 2 ln L.
+    pub aic: f64,
+    /// Schwarz's criterion, k ln n − 2 ln L.
+    pub bic: f64,
+    /// The holdout error, when the summary has a holdout.
+    pub holdout: Option<HoldoutError>,
+}
+
+/// The rule by which a model was kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChoiceRule {
+    /// Lowest mean absolute error of holdout purchases per customer.
+    HoldoutError,
+    /// Lowest BIC (no holdout).
+    Bic,
+}
+
+impl ChoiceRule {
+    /// The rule in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ChoiceRule::HoldoutError => "lowest mean absolute error of holdout purchases per customer",
+            ChoiceRule::Bic => "lowest BIC (the summary has no holdout)",
+        }
+    }
+}
+
+/// Every applicable count model fitted, and the one kept.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// The models fitted, in a fixed order.
+    pub candidates: Vec<Candidate>,
+    /// Index of the model kept.
+    pub best: usize,
+    /// Why it was kept.
+    pub rule: ChoiceRule,
+}
+
+/// Fits every purchase-count model that applies to `table` and keeps the one with the lowest holdout error (mean
+/// absolute error of holdout purchases per customer) when the table has a holdout, else the lowest BIC; a fit that
+/// did not converge at an interior optimum is never kept. An error when none converged.
+pub fn choose_count_model(table: &SummaryTable) -> Result<Choice, String> {
+    let mut candidates = Vec::new();
+    for &kind in ModelKind::count_models_for(table) {
+        let rows = kind.fit_rows(table)?;
+        let started = std::time::Instant::now();
+        let estimate = kind.fit(&rows, None);
+        let seconds = started.elapsed().as_secs_f64();
+        let k = estimate.params.len() as f64;
+        let n = estimate.customers as f64;
+        let (aic, bic) = (2.0 * k - 2.0 * estimate.log_likelihood, k * n.ln() - 2.0 * estimate.log_likelihood);
+        let holdout = table.holdout.as_ref().and_then(|h| {
+            let model = kind.count_model(&estimate.params)?;
+            let predicted = crate::count::predict_table(model.as_ref(), table, h.duration);
+            let mae = predicted.iter().zip(&h.frequency).map(|(p, &a)| (p.0 - f64::from(a)).abs()).sum::<f64>() / n;
+            let total: f64 = predicted.iter().map(|p| p.0).sum();
+            let actual: f64 = h.frequency.iter().map(|&a| f64::from(a)).sum();
+            Some(HoldoutError { mae, total_error: (total - actual) / actual })
+        });
+        candidates.push(Candidate { kind, rows, estimate, seconds, aic, bic, holdout });
+    }
+    let rule = if candidates.iter().all(|c| c.holdout.is_some()) { ChoiceRule::HoldoutError } else { ChoiceRule::Bic };
+    let score = |c: &Candidate| match rule {
+        ChoiceRule::HoldoutError => c.holdout.map_or(f64::INFINITY, |h| h.mae),
+        ChoiceRule::Bic => c.bic,
+    };
+    let best = (0..candidates.len())
+        .filter(|&i| candidates[i].estimate.diagnostics.converged)
+        .min_by(|&i, &j| score(&candidates[i]).total_cmp(&score(&candidates[j])))
+        .ok_or("no purchase-count model converged")?;
+    Ok(Choice { candidates, best, rule })
+}
+
 /// Checks that a count model and a summary measure time alike: a discrete-opportunity model (`discrete`) needs a
 /// summary of opportunities (a `periods` column), a continuous-time model a summary with T.
 pub fn check_time_kind(model: &str, discrete: bool, table: &SummaryTable) -> Result<(), String> {

@@ -2,12 +2,11 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use clv::count::predict_table;
 use clv::data::summary_csv::read_meta;
 use clv::data::{TimeUnit, read_summary};
 use clv::fit::model_file::ModelFile;
 use clv::fit::{Estimate, FitRows};
-use clv::models::{ModelKind, summary_fingerprint};
+use clv::models::{Choice, ModelKind, choose_count_model, summary_fingerprint};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -85,70 +84,52 @@ pub fn run(args: FitArgs) -> Result<()> {
     write_fit(&args, kind, &table, &rows, &estimate, seconds)
 }
 
-/// Fits every purchase-count model, prints the comparison and returns the chosen one: the lowest mean absolute
-/// error of holdout purchases per customer when the summary has a holdout, else the lowest BIC; a fit that did
-/// not converge at an interior optimum is not chosen.
+/// Fits every purchase-count model that applies, prints the comparison and returns the one kept (see
+/// [`choose_count_model`] for the rule).
 fn choose(args: &FitArgs, table: &clv::data::SummaryTable) -> Result<(ModelKind, FitRows, Estimate, f64)> {
-    let mut results = Vec::new();
-    for &kind in ModelKind::count_models_for(table) {
-        let rows = kind.fit_rows(table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
-        let started = Instant::now();
-        let estimate = kind.fit(&rows, None);
-        let seconds = started.elapsed().as_secs_f64();
-        let k = estimate.params.len() as f64;
-        let n = estimate.customers as f64;
-        let (aic, bic) = (2.0 * k - 2.0 * estimate.log_likelihood, k * n.ln() - 2.0 * estimate.log_likelihood);
-        let holdout = table.holdout.as_ref().and_then(|h| {
-            let model = kind.count_model(&estimate.params)?;
-            let predicted = predict_table(model.as_ref(), table, h.duration);
-            let mae = predicted.iter().zip(&h.frequency).map(|(p, &a)| (p.0 - f64::from(a)).abs()).sum::<f64>() / n;
-            let total: f64 = predicted.iter().map(|p| p.0).sum();
-            let actual: f64 = h.frequency.iter().map(|&a| f64::from(a)).sum();
-            Some((mae, (total - actual) / actual))
-        });
-        results.push((kind, rows, estimate, seconds, aic, bic, holdout));
-    }
-    let use_holdout = results.iter().all(|r| r.6.is_some());
-    let score = |r: &(ModelKind, FitRows, Estimate, f64, f64, f64, Option<(f64, f64)>)| {
-        if use_holdout { r.6.map_or(f64::INFINITY, |h| h.0) } else { r.5 }
-    };
-    let best = (0..results.len())
-        .filter(|&i| results[i].2.diagnostics.converged)
-        .min_by(|&i, &j| score(&results[i]).total_cmp(&score(&results[j])))
-        .ok_or_else(|| anyhow::anyhow!("no purchase-count model converged on {}", args.summary.display()))?;
+    let mut choice = choose_count_model(table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
     if !args.quiet {
-        let mut text = format!("clv fit --model auto: every purchase-count model on {}\n", args.summary.display());
-        text.push_str(&format!(
-            "  {:<12}{:>10}{:>16}{:>14}{:>14}{:>14}{:>14}  parameters\n",
-            "model", "converged", "log-likelihood", "AIC", "BIC", "holdout MAE", "holdout total"
-        ));
-        for (i, (kind, _, e, _, aic, bic, holdout)) in results.iter().enumerate() {
-            let (mae, total) =
-                holdout.map_or(("-".into(), "-".into()), |(m, t)| (format!("{m:.4}"), format!("{:+.2}%", t * 100.0)));
-            let params: Vec<String> = e.names.iter().zip(&e.params).map(|(n, v)| format!("{n} {v:.4}")).collect();
-            text.push_str(&format!(
-                "{} {:<12}{:>10}{:>16.3}{:>14.3}{:>14.3}{:>14}{:>14}  {}\n",
-                if i == best { "*" } else { " " },
-                kind.file_name(),
-                if e.diagnostics.converged { "yes" } else { "no" },
-                e.log_likelihood,
-                aic,
-                bic,
-                mae,
-                total,
-                params.join(", ")
-            ));
-        }
-        let rule = if use_holdout {
-            "lowest mean absolute error of holdout purchases per customer"
-        } else {
-            "lowest BIC (the summary has no holdout)"
-        };
-        text.push_str(&format!("  kept {} (*): {rule}\n", results[best].0.file_name()));
-        eprint!("{text}");
+        eprint!(
+            "clv fit --model auto: every purchase-count model on {}\n{}",
+            args.summary.display(),
+            choice_table(&choice)
+        );
     }
-    let (kind, rows, estimate, seconds, ..) = results.swap_remove(best);
-    Ok((kind, rows, estimate, seconds))
+    let best = choice.candidates.swap_remove(choice.best);
+    Ok((best.kind, best.rows, best.estimate, best.seconds))
+}
+
+/// The comparison of an automatic choice: one line per model, the kept one starred, and the rule.
+pub fn choice_table(choice: &Choice) -> String {
+    let mut text = format!(
+        "  {:<12}{:>10}{:>16}{:>14}{:>14}{:>14}{:>14}  parameters\n",
+        "model", "converged", "log-likelihood", "AIC", "BIC", "holdout MAE", "holdout total"
+    );
+    for (i, c) in choice.candidates.iter().enumerate() {
+        let (mae, total) = c
+            .holdout
+            .map_or(("-".into(), "-".into()), |h| (format!("{:.4}", h.mae), format!("{:+.2}%", h.total_error * 100.0)));
+        let e = &c.estimate;
+        let params: Vec<String> = e.names.iter().zip(&e.params).map(|(n, v)| format!("{n} {v:.4}")).collect();
+        text.push_str(&format!(
+            "{} {:<12}{:>10}{:>16.3}{:>14.3}{:>14.3}{:>14}{:>14}  {}\n",
+            if i == choice.best { "*" } else { " " },
+            c.kind.file_name(),
+            if e.diagnostics.converged { "yes" } else { "no" },
+            e.log_likelihood,
+            c.aic,
+            c.bic,
+            mae,
+            total,
+            params.join(", ")
+        ));
+    }
+    text.push_str(&format!(
+        "  kept {} (*): {}\n",
+        choice.candidates[choice.best].kind.file_name(),
+        choice.rule.describe()
+    ));
+    text
 }
 
 /// Reports a fit and writes its model file.

@@ -134,6 +134,9 @@ pub struct IngestReport {
     pub last_day: Option<Day>,
     /// False when some customer's rows were not in date order (the log was then summarised from a sorted copy).
     pub in_date_order: bool,
+    /// Repeat purchase days (calibration and holdout) of the customers summarised, per calendar day, ascending:
+    /// the actual series of the tracking chart. Period indices when summarising opportunities.
+    pub repeat_purchases_by_day: Vec<(Day, u64)>,
 }
 
 impl IngestReport {
@@ -380,6 +383,8 @@ struct Shard {
     states: Vec<CustomerState>,
     /// Every kept row (customer, day, amount) when the log is not in date order within customers.
     collected: Option<Vec<(u32, Day, Money)>>,
+    /// Repeat purchase days per calendar day, of the customers summarised.
+    repeat_days: hashbrown::HashMap<Day, u64>,
 }
 
 /// Where a customer's rows went back in time: the line and the id.
@@ -403,10 +408,18 @@ impl Shard {
                     collected.push((customer, row.day, row.amount));
                 } else if new {
                     self.states.push(CustomerState::open(row.day, row.amount, periods.of(row.day)));
-                } else if self.states[customer as usize].add(row.day, row.amount, periods.of(row.day))
-                    == Added::OutOfOrder
-                {
-                    return Ok(Some((base + u64::from(row.line_offset), String::from_utf8_lossy(id).into_owned())));
+                } else {
+                    let state = &mut self.states[customer as usize];
+                    match state.add(row.day, row.amount, periods.of(row.day)) {
+                        Added::OutOfOrder => {
+                            let line = base + u64::from(row.line_offset);
+                            return Ok(Some((line, String::from_utf8_lossy(id).into_owned())));
+                        }
+                        Added::NewDay if periods.summarised(state.first) => {
+                            *self.repeat_days.entry(row.day).or_default() += 1;
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
@@ -422,7 +435,10 @@ impl Shard {
             if customer as usize == self.states.len() {
                 self.states.push(CustomerState::open(day, amount, periods.of(day)));
             } else {
-                self.states[customer as usize].add(day, amount, periods.of(day));
+                let state = &mut self.states[customer as usize];
+                if state.add(day, amount, periods.of(day)) == Added::NewDay && periods.summarised(state.first) {
+                    *self.repeat_days.entry(day).or_default() += 1;
+                }
             }
         }
     }
@@ -439,6 +455,11 @@ struct Periods {
 }
 
 impl Periods {
+    /// Whether a customer who first bought on `first` is summarised (first purchase by the calibration end).
+    fn summarised(&self, first: Day) -> bool {
+        self.calibration_end.is_none_or(|end| first <= end)
+    }
+
     fn of(&self, day: Day) -> Period {
         match self.calibration_end {
             Some(end) if day > end => Period::Holdout,
@@ -464,6 +485,7 @@ impl Aggregate {
                 index: CustomerIndex::with_hasher(hasher.clone()),
                 states: Vec::new(),
                 collected: collect.then(Vec::new),
+                repeat_days: hashbrown::HashMap::new(),
             })
             .collect();
         Aggregate {
@@ -549,6 +571,11 @@ impl Aggregate {
         let calibration_end = options.calibration_end.unwrap_or(observation_end);
         let has_holdout = options.calibration_end.is_some() && observation_end > calibration_end;
         let unit = options.unit;
+        let mut repeat_days = std::collections::BTreeMap::new();
+        for shard in &self.shards {
+            shard.repeat_days.iter().for_each(|(&day, &n)| *repeat_days.entry(day).or_insert(0) += n);
+        }
+        self.report.repeat_purchases_by_day = repeat_days.into_iter().collect();
         let (states, ids): (Vec<Vec<CustomerState>>, Vec<IdArena>) =
             self.shards.into_iter().map(|shard| (shard.states, shard.index.into_ids())).unzip();
         let state = |&(k, c): &(u32, u32)| &states[k as usize][c as usize];
