@@ -3,7 +3,7 @@
 //! the customers each method puts in its top 10% and 20%).
 
 /// Accuracy of one method's per-customer predictions of one quantity.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Accuracy {
     /// Sum of the predictions.
     pub predicted_total: f64,

@@ -2,7 +2,7 @@
 //! value, mean CLV, mean P(alive), and the acquisition cost it can bear at a target LTV:CAC ratio.
 
 /// One segment of customers.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Segment {
     /// How the segment is named (`top 10%`, `clv 10 to 50`).
     pub label: String,

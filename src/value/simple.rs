@@ -7,7 +7,7 @@ use super::discount::periods_per_year;
 use crate::data::SummaryTable;
 
 /// The base-level inputs of the simple formula, with how each was estimated.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimpleInputs {
     /// Mean value of a repeat purchase over the base, Σ x m / Σ x, in currency.
     pub average_order_value: f64,
