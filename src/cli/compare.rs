@@ -1,13 +1,11 @@
 //! `clv compare`: the model against the simple formula on the holdout period of a summary.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Args;
-use clv::count::predict_table;
 use clv::data::read_summary;
 use clv::fit::model_file::ModelFile;
 use clv::models::check_time_kind;
-use clv::value::compare::{Accuracy, accuracy};
-use clv::value::discount::periods_per_year;
+use clv::value::compare::{Accuracy, backtest};
 use clv::value::simple::estimate_inputs;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -44,58 +42,22 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let table = read_summary(&args.summary, None, unit)?;
     check_time_kind(&file.model, model.is_discrete(), &table)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
-    let Some(holdout) = &table.holdout else {
-        bail!(
-            "{} has no holdout columns: summarise with a --calibration-end before the last date",
-            args.summary.display()
-        );
-    };
-    let duration = holdout.duration;
-    if !(duration > 0.0) {
-        bail!("{}: the holdout has no length (duration_holdout = {duration})", args.summary.display());
-    }
     let simple = match args.retention {
         Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
         None => estimate_inputs(&table),
     };
-    // The simple formula's purchases: the customer's own rate, for the holdout (within the relationship length).
-    let years = (duration / periods_per_year(unit)).min(simple.lifetime_years);
-    let simple_purchases: Vec<f64> = (0..table.len())
-        .map(|i| {
-            let rate = if table.age[i] > 0.0 {
-                f64::from(table.frequency[i]) / table.age[i] * periods_per_year(unit)
-            } else {
-                simple.purchases_per_year
-            };
-            rate * years
-        })
-        .collect();
-    let model_purchases: Vec<f64> = predict_table(model.as_ref(), &table, duration).iter().map(|p| p.0).collect();
-    let actual_purchases: Vec<f64> = holdout.frequency.iter().map(|&x| f64::from(x)).collect();
-    let mut rows = vec![(
-        "purchases",
-        accuracy(&model_purchases, &actual_purchases),
-        accuracy(&simple_purchases, &actual_purchases),
-    )];
-
-    if let (Some(spend_path), Some(spend_holdout), Some(spend)) =
-        (&args.spend, &holdout.monetary_value, &table.monetary_value)
-    {
-        let gg =
-            ModelFile::read(spend_path)?.spend_model().map_err(|e| anyhow::anyhow!("{}: {e}", spend_path.display()))?;
-        let actual: Vec<f64> = actual_purchases.iter().zip(spend_holdout).map(|(x, m)| x * m).collect();
-        let model_revenue: Vec<f64> = (0..table.len())
-            .map(|i| {
-                model_purchases[i] * gg.expected_spend(f64::from(table.frequency[i]), spend[i]).unwrap_or(f64::NAN)
-            })
-            .collect();
-        let simple_revenue: Vec<f64> = (0..table.len())
-            .map(|i| simple_purchases[i] * if table.frequency[i] > 0 { spend[i] } else { simple.average_order_value })
-            .collect();
-        rows.push(("revenue", accuracy(&model_revenue, &actual), accuracy(&simple_revenue, &actual)));
-    }
-    if rows.iter().any(|(_, m, s)| !(m.predicted_total.is_finite() && s.predicted_total.is_finite())) {
-        bail!("a prediction could not be computed; nothing compared");
+    let spend = match &args.spend {
+        Some(path) => {
+            Some(ModelFile::read(path)?.spend_model().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    let result = backtest(&table, model.as_ref(), spend.as_ref(), &simple)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing compared", args.summary.display()))?;
+    let duration = table.holdout.as_ref().map_or(0.0, |h| h.duration);
+    let mut rows = vec![("purchases", result.purchases.0.clone(), result.purchases.1.clone())];
+    if let Some((m, s)) = &result.revenue {
+        rows.push(("revenue", m.clone(), s.clone()));
     }
     print!("{}", verdict(&args, &file.model, table.len(), duration, unit, &rows, &simple.how));
     Ok(())

@@ -42,94 +42,108 @@ pub struct SummarizeArgs {
     /// Write the summary CSV here (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Customer id column: header name or 1-based number.
-    #[arg(long, value_name = "COL", default_value = "1")]
-    customer: ColumnRef,
-    /// Purchase date column: header name or 1-based number.
-    #[arg(long, value_name = "COL", default_value = "2")]
-    date: ColumnRef,
-    /// Amount column (spend per row); leave out for count-only logs (no monetary columns then).
-    #[arg(long, value_name = "COL")]
-    amount: Option<ColumnRef>,
-    /// Field delimiter: one character, or `tab`.
-    #[arg(long, value_name = "C", default_value = ",", conflicts_with = "whitespace")]
-    delimiter: String,
-    /// Fields are separated by runs of spaces or tabs (CDNOW's files).
-    #[arg(long)]
-    whitespace: bool,
-    /// The file has no header line: name columns by number.
-    #[arg(long)]
-    no_header: bool,
-    /// strftime format of the date column, e.g. `%d/%m/%Y` [default: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYYMMDD]
-    #[arg(long, value_name = "FMT")]
-    date_format: Option<String>,
-    /// Time unit of recency, T and the holdout duration.
-    #[arg(long, default_value = "week")]
-    unit: TimeUnit,
+    #[command(flatten)]
+    log: LogArgs,
     /// Summarise discrete opportunities (calendar day, ISO week, month or year) for BG/BB instead of
     /// continuous time; needs --calibration-end on a period's last day.
     #[arg(long, value_name = "PERIOD", conflicts_with = "unit")]
     opportunities: Option<TimeUnit>,
-    /// Last day of the calibration period (inclusive); later purchases form the holdout.
-    #[arg(long, value_name = "DATE", value_parser = parse_day)]
-    calibration_end: Option<Day>,
-    /// Last day observed (inclusive); later rows are left out and counted [default: the last date in the file]
-    #[arg(long, value_name = "DATE", value_parser = parse_day)]
-    observation_end: Option<Day>,
-    /// Rows with a negative amount (returns, cancellations): refuse them with an error, or skip and count them.
-    #[arg(long, value_enum, default_value = "refuse")]
-    negative: NegativePolicy,
-    /// Leave out malformed rows (bad date, bad amount, blank id, missing field) and count them, instead of
-    /// stopping at the first.
-    #[arg(long)]
-    skip_bad_rows: bool,
     /// No report or progress on standard error.
     #[arg(short, long)]
     quiet: bool,
 }
 
+/// How to read a purchase log and split its periods: the flags `clv summarize` and `clv run` share.
+#[derive(Args, Debug, Clone)]
+pub struct LogArgs {
+    /// Customer id column: header name or 1-based number.
+    #[arg(long, value_name = "COL", default_value = "1")]
+    pub customer: ColumnRef,
+    /// Purchase date column: header name or 1-based number.
+    #[arg(long, value_name = "COL", default_value = "2")]
+    pub date: ColumnRef,
+    /// Amount column (spend per row); leave out for count-only logs (no monetary columns then).
+    #[arg(long, value_name = "COL")]
+    pub amount: Option<ColumnRef>,
+    /// Field delimiter: one character, or `tab`.
+    #[arg(long, value_name = "C", default_value = ",", conflicts_with = "whitespace")]
+    pub delimiter: String,
+    /// Fields are separated by runs of spaces or tabs (CDNOW's files).
+    #[arg(long)]
+    pub whitespace: bool,
+    /// The file has no header line: name columns by number.
+    #[arg(long)]
+    pub no_header: bool,
+    /// strftime format of the date column, e.g. `%d/%m/%Y` [default: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, YYYYMMDD]
+    #[arg(long, value_name = "FMT")]
+    pub date_format: Option<String>,
+    /// Time unit of recency, T and the holdout duration.
+    #[arg(long, default_value = "week")]
+    pub unit: TimeUnit,
+    /// Last day of the calibration period (inclusive); later purchases form the holdout.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub calibration_end: Option<Day>,
+    /// Last day observed (inclusive); later rows are left out and counted [default: the last date in the file]
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub observation_end: Option<Day>,
+    /// Rows with a negative amount (returns, cancellations): refuse them with an error, or skip and count them.
+    #[arg(long, value_enum, default_value = "refuse")]
+    pub negative: NegativePolicy,
+    /// Leave out malformed rows (bad date, bad amount, blank id, missing field) and count them, instead of
+    /// stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// What to do with negative amounts.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum NegativePolicy {
+pub enum NegativePolicy {
+    /// Stop with an error naming the row.
     Refuse,
+    /// Leave such rows out and count them.
     Skip,
 }
 
-fn separator(args: &SummarizeArgs) -> Result<Separator> {
-    if args.whitespace {
-        return Ok(Separator::Whitespace);
-    }
-    match args.delimiter.as_str() {
-        "tab" | "\\t" | "\t" => Ok(Separator::Byte(b'\t')),
-        d if d.len() == 1 && d != "\"" && d != "\n" => Ok(Separator::Byte(d.as_bytes()[0])),
-        d => anyhow::bail!("--delimiter must be one character (or `tab`), not '{d}'"),
+impl LogArgs {
+    /// The layout of the log and the summary's options (continuous time).
+    pub fn layout_and_options(&self) -> Result<(LogLayout, SummarizeOptions)> {
+        let date_format = match &self.date_format {
+            Some(pattern) => DateFormat::strftime(pattern).map_err(anyhow::Error::msg)?,
+            None => DateFormat::Auto,
+        };
+        let separator = match (self.whitespace, self.delimiter.as_str()) {
+            (true, _) => Separator::Whitespace,
+            (false, "tab" | "\\t" | "\t") => Separator::Byte(b'\t'),
+            (false, d) if d.len() == 1 && d != "\"" && d != "\n" => Separator::Byte(d.as_bytes()[0]),
+            (false, d) => anyhow::bail!("--delimiter must be one character (or `tab`), not '{d}'"),
+        };
+        let layout = LogLayout {
+            separator,
+            has_header: !self.no_header,
+            customer: self.customer.clone(),
+            date: self.date.clone(),
+            amount: self.amount.clone(),
+            date_format,
+        };
+        let options = SummarizeOptions {
+            unit: self.unit,
+            calibration_end: self.calibration_end,
+            observation_end: self.observation_end,
+            negative: match self.negative {
+                NegativePolicy::Refuse => NegativeAmounts::Refuse,
+                NegativePolicy::Skip => NegativeAmounts::Skip,
+            },
+            skip_bad_rows: self.skip_bad_rows,
+            opportunities: None,
+        };
+        Ok((layout, options))
     }
 }
 
 /// Runs `clv summarize`.
 pub fn run(args: SummarizeArgs) -> Result<()> {
-    let date_format = match &args.date_format {
-        Some(pattern) => DateFormat::strftime(pattern).map_err(anyhow::Error::msg)?,
-        None => DateFormat::Auto,
-    };
-    let layout = LogLayout {
-        separator: separator(&args)?,
-        has_header: !args.no_header,
-        customer: args.customer.clone(),
-        date: args.date.clone(),
-        amount: args.amount.clone(),
-        date_format,
-    };
-    let options = SummarizeOptions {
-        unit: args.unit,
-        calibration_end: args.calibration_end,
-        observation_end: args.observation_end,
-        negative: match args.negative {
-            NegativePolicy::Refuse => NegativeAmounts::Refuse,
-            NegativePolicy::Skip => NegativeAmounts::Skip,
-        },
-        skip_bad_rows: args.skip_bad_rows,
-        opportunities: args.opportunities,
-    };
+    let (layout, mut options) = args.log.layout_and_options()?;
+    options.opportunities = args.opportunities;
     let input = if args.file.as_os_str() == "-" { Input::Stdin } else { Input::File(args.file.clone()) };
     let progress = ProgressLine::new("reading", args.quiet);
     let result = summarize(&input, &layout, &options, &|p| progress.update(p));

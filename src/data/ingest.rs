@@ -35,6 +35,13 @@ pub enum Input {
     File(PathBuf),
     /// Standard input (must be in date order within customers).
     Stdin,
+    /// A log held in memory (such as a sample built into the binary), with the name used in messages.
+    Bytes {
+        /// The name used in messages.
+        name: String,
+        /// The log's text.
+        bytes: &'static [u8],
+    },
 }
 
 impl Input {
@@ -43,6 +50,7 @@ impl Input {
         match self {
             Input::File(path) => path.display().to_string(),
             Input::Stdin => "<stdin>".into(),
+            Input::Bytes { name, .. } => name.clone(),
         }
     }
 
@@ -55,6 +63,7 @@ impl Input {
                 Ok((Box::new(file), Some(size)))
             }
             Input::Stdin => Ok((Box::new(io::stdin()), None)),
+            Input::Bytes { bytes, .. } => Ok((Box::new(io::Cursor::new(*bytes)), Some(bytes.len() as u64))),
         }
     }
 }
@@ -212,7 +221,7 @@ fn summarize_with_clock(
     let aggregate = match read(false)? {
         Pass::Done(aggregate) => aggregate,
         Pass::OutOfOrder { id, line } => match input {
-            Input::File(_) => match read(true)? {
+            Input::File(_) | Input::Bytes { .. } => match read(true)? {
                 Pass::Done(aggregate) => aggregate,
                 Pass::OutOfOrder { .. } => unreachable!("a collecting pass never reports order"),
             },

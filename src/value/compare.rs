@@ -2,6 +2,102 @@
 //! actually bought, in total, per customer (MAE, RMSE) and in ranking (the share of the actual total captured by
 //! the customers each method puts in its top 10% and 20%).
 
+use super::discount::periods_per_year;
+use super::simple::SimpleInputs;
+use crate::count::{CountModel, predict_table};
+use crate::data::SummaryTable;
+use crate::spend::GammaGamma;
+
+/// The model's and the simple formula's accuracy on the holdout period, for purchases and (with amounts and a
+/// spend model) revenue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Backtest {
+    /// Holdout purchases: (model, simple formula).
+    pub purchases: (Accuracy, Accuracy),
+    /// Holdout revenue: (model, simple formula).
+    pub revenue: Option<(Accuracy, Accuracy)>,
+    /// The model's predicted holdout purchases per customer.
+    pub model_purchases: Vec<f64>,
+}
+
+/// Backtests `table`'s holdout: the model's conditional expectation of purchases over the holdout (× Gamma-Gamma
+/// expected spend for revenue) against the simple formula's (each customer's own purchase rate × the holdout
+/// length, within the relationship length; × their own mean spend, or the base's for customers without repeat
+/// purchases). An error without a holdout, or when a prediction cannot be computed.
+pub fn backtest(
+    table: &SummaryTable,
+    model: &dyn CountModel,
+    spend: Option<&GammaGamma>,
+    simple: &SimpleInputs,
+) -> Result<Backtest, String> {
+    let holdout = table.holdout.as_ref().ok_or("no holdout period (give a calibration end before the last date)")?;
+    let duration = holdout.duration;
+    if !(duration > 0.0) {
+        return Err(format!("the holdout has no length (duration_holdout = {duration})"));
+    }
+    let per_year = periods_per_year(table.unit);
+    let years = (duration / per_year).min(simple.lifetime_years);
+    let simple_purchases: Vec<f64> = (0..table.len())
+        .map(|i| {
+            let rate = if table.age[i] > 0.0 {
+                f64::from(table.frequency[i]) / table.age[i] * per_year
+            } else {
+                simple.purchases_per_year
+            };
+            rate * years
+        })
+        .collect();
+    let model_purchases: Vec<f64> = predict_table(model, table, duration).iter().map(|p| p.0).collect();
+    let actual_purchases: Vec<f64> = holdout.frequency.iter().map(|&x| f64::from(x)).collect();
+    let purchases = (accuracy(&model_purchases, &actual_purchases), accuracy(&simple_purchases, &actual_purchases));
+    let revenue = match (spend, &holdout.monetary_value, &table.monetary_value) {
+        (Some(gg), Some(spend_holdout), Some(spend)) => {
+            let actual: Vec<f64> = actual_purchases.iter().zip(spend_holdout).map(|(x, m)| x * m).collect();
+            let model_revenue: Vec<f64> = (0..table.len())
+                .map(|i| {
+                    let expected = gg.expected_spend(f64::from(table.frequency[i]), spend[i]).unwrap_or(f64::NAN);
+                    model_purchases[i] * expected
+                })
+                .collect();
+            let simple_revenue: Vec<f64> = (0..table.len())
+                .map(|i| {
+                    simple_purchases[i] * if table.frequency[i] > 0 { spend[i] } else { simple.average_order_value }
+                })
+                .collect();
+            Some((accuracy(&model_revenue, &actual), accuracy(&simple_revenue, &actual)))
+        }
+        _ => None,
+    };
+    let totals = std::iter::once(&purchases).chain(revenue.as_ref());
+    if totals.flat_map(|(m, s)| [m.predicted_total, s.predicted_total]).any(|t| !t.is_finite()) {
+        return Err("a prediction could not be computed".into());
+    }
+    Ok(Backtest { purchases, revenue, model_purchases })
+}
+
+impl Backtest {
+    /// Which method is closer, in words: by the mean absolute error per customer of revenue when there is revenue,
+    /// else of purchases.
+    pub fn verdict(&self, model: &str) -> String {
+        let (what, (m, s)) = match &self.revenue {
+            Some(r) => ("revenue", r),
+            None => ("purchases", &self.purchases),
+        };
+        let winner = if m.mae < s.mae {
+            format!("the model ({model}) is closer")
+        } else if m.mae > s.mae {
+            "the simple formula is closer".to_string()
+        } else {
+            "the model and the simple formula are as close".to_string()
+        };
+        format!(
+            "{winner}: holdout {what} per customer off by {:.3} (model) against {:.3} (simple formula) on average; \
+             totals {:.2} and {:.2} for {:.2} actual",
+            m.mae, s.mae, m.predicted_total, s.predicted_total, m.actual_total
+        )
+    }
+}
+
 /// Accuracy of one method's per-customer predictions of one quantity.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Accuracy {
