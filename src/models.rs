@@ -3,6 +3,7 @@
 use crate::count::bg_bb::BgBbFamily;
 use crate::count::{BgBb, BgNbd, CountModel, MbgNbd, ParetoNbd, bg_nbd::DropoutFamily, pareto_nbd::ParetoNbdFamily};
 use crate::data::SummaryTable;
+use crate::fit::model_file::ModelFile;
 use crate::fit::{Estimate, FitRows, fit};
 use crate::spend::gamma_gamma::{GammaGammaFamily, spend_rows};
 
@@ -87,6 +88,27 @@ impl ModelKind {
             ModelKind::BgBb => Some(Box::new(BgBb::from_params(params))),
             ModelKind::GammaGamma => None,
         }
+    }
+
+    /// The model file recording a fit of this model on `rows` of `table` (read from `input`), which took
+    /// `seconds`: with the fingerprints of the rows and of the whole summary, and the calibration end.
+    pub fn model_file(
+        self,
+        estimate: &Estimate,
+        table: &SummaryTable,
+        rows: &FitRows,
+        input: &str,
+        seconds: f64,
+    ) -> ModelFile {
+        let fingerprint = rows.fingerprint();
+        // A count model's rows are the whole summary's (x, t_x, T): their fingerprint is the summary's.
+        let whole = if self.is_count() { fingerprint.clone() } else { summary_fingerprint(table) };
+        let mut file = ModelFile::from_estimate(self.file_name(), estimate, table.unit, fingerprint);
+        file.calibration_end = table.calibration_end.map(|d| d.to_string());
+        file.input = Some(input.to_owned());
+        file.summary_fingerprint = Some(whole);
+        file.fit_seconds = Some(seconds);
+        file
     }
 
     /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.

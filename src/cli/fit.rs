@@ -4,9 +4,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use clv::data::summary_csv::read_meta;
 use clv::data::{TimeUnit, read_summary};
-use clv::fit::model_file::ModelFile;
 use clv::fit::{Estimate, FitRows};
-use clv::models::{Choice, ModelKind, choose_count_model, summary_fingerprint};
+use clv::models::{Choice, ModelKind, choose_count_model};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -48,8 +47,10 @@ pub struct FitArgs {
 
 /// A model by name, or `auto`.
 #[derive(Clone, Copy, Debug)]
-enum ModelChoice {
+pub enum ModelChoice {
+    /// Every applicable count model, the best kept.
     Auto,
+    /// This model.
     One(ModelKind),
 }
 
@@ -166,14 +167,7 @@ fn write_fit(
             );
         }
     }
-    let fingerprint = rows.fingerprint();
-    // A count model's rows are the whole summary's (x, t_x, T): their fingerprint is the summary's.
-    let whole = if kind.is_count() { fingerprint.clone() } else { summary_fingerprint(table) };
-    let mut file = ModelFile::from_estimate(kind.file_name(), estimate, table.unit, fingerprint);
-    file.calibration_end = table.calibration_end.map(|d| d.to_string());
-    file.input = Some(args.summary.display().to_string());
-    file.summary_fingerprint = Some(whole);
-    file.fit_seconds = Some(seconds);
+    let file = kind.model_file(estimate, table, rows, &args.summary.display().to_string(), seconds);
     let output = args.output.clone().unwrap_or_else(|| default_output(&args.summary, kind.file_name()));
     file.write(&output).with_context(|| format!("cannot write {}", output.display()))?;
     if !args.quiet {

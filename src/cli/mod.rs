@@ -4,7 +4,9 @@ mod compare;
 mod fit;
 mod predict;
 mod progress;
+mod report;
 mod retention;
+mod run;
 mod simulate;
 mod summarize;
 mod value;
@@ -27,6 +29,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The main job: summarise, fit, predict, value, compare, and write a folder with the report.
+    Run(run::RunArgs),
+    /// Remake report.html of a run folder from its run.json, without refitting.
+    Report(report::ReportArgs),
     /// Summarise a purchase log per customer: frequency, recency, age (T) or opportunities, mean spend, holdout.
     Summarize(summarize::SummarizeArgs),
     /// Fit a model (BG/NBD, Pareto/NBD, MBG/NBD, BG/BB, Gamma-Gamma, or the best count model) by maximum likelihood.
@@ -46,6 +52,8 @@ enum Command {
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
         Command::Summarize(args) => summarize::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Predict(args) => predict::run(args),

@@ -37,15 +37,8 @@ pub struct ValueArgs {
     spend: PathBuf,
     /// Summary CSV of the customers to value (with monetary_value).
     summary: PathBuf,
-    /// Annual discount rate (0.10 = 10% a year), converted to the model's unit as ln(1 + d) / periods per year.
-    #[arg(long, default_value_t = 0.10, allow_hyphen_values = true)]
-    discount_rate: f64,
-    /// Profit margin on revenue (1 values revenue).
-    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
-    margin: f64,
-    /// Horizon of the valuation (model unit, or 52w, 1y, 3y) [default: infinite, needs a positive rate]
-    #[arg(long)]
-    horizon: Option<String>,
+    #[command(flatten)]
+    valuation: ValuationArgs,
     /// How purchases are discounted.
     #[arg(long, value_enum, default_value = "continuous")]
     schedule: ScheduleKind,
@@ -81,6 +74,32 @@ pub struct ValueArgs {
     quiet: bool,
 }
 
+/// The rate, margin and horizon of a valuation: the flags `clv value` and `clv run` share.
+#[derive(Args, Debug, Clone)]
+pub struct ValuationArgs {
+    /// Annual discount rate (0.10 = 10% a year), converted to the model's unit as ln(1 + d) / periods per year.
+    #[arg(long, default_value_t = 0.10, allow_hyphen_values = true)]
+    pub discount_rate: f64,
+    /// Profit margin on revenue (1 values revenue).
+    #[arg(long, default_value_t = 1.0, allow_hyphen_values = true)]
+    pub margin: f64,
+    /// Horizon of the valuation (model unit, or 52w, 1y, 3y) [default: infinite, needs a positive rate]
+    #[arg(long)]
+    pub horizon: Option<String>,
+}
+
+impl ValuationArgs {
+    /// Continuous discounting at the annual rate over the horizon (in `unit`), the margin checked.
+    pub fn continuous_schedule(&self, unit: clv::data::TimeUnit) -> Result<Schedule> {
+        if !(self.margin >= 0.0 && self.margin.is_finite()) {
+            bail!("the margin {} must be 0 or more", self.margin);
+        }
+        let horizon =
+            self.horizon.as_deref().map(|h| parse_horizon(h, unit)).transpose().map_err(anyhow::Error::msg)?;
+        Ok(Schedule::Continuous { annual_rate: self.discount_rate, horizon })
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ScheduleKind {
     /// Continuous discounting at the annual rate.
@@ -111,14 +130,8 @@ pub fn run(args: ValueArgs) -> Result<()> {
     if table.monetary_value.is_none() {
         bail!("{}: no monetary_value column: valuing needs amounts (summarise with --amount)", args.summary.display());
     }
-    if !(args.margin >= 0.0 && args.margin.is_finite()) {
-        bail!("the margin {} must be 0 or more", args.margin);
-    }
     let schedule = match args.schedule {
-        ScheduleKind::Continuous => Schedule::Continuous {
-            annual_rate: args.discount_rate,
-            horizon: args.horizon.as_deref().map(|h| parse_horizon(h, unit)).transpose().map_err(anyhow::Error::msg)?,
-        },
+        ScheduleKind::Continuous => args.valuation.continuous_schedule(unit)?,
         ScheduleKind::MonthlyCompat => Schedule::MonthlyCompat { months: args.months, monthly_rate: args.monthly_rate },
     };
     schedule.validate().map_err(anyhow::Error::msg)?;
@@ -145,7 +158,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
         ));
     }
 
-    let values = value_customers(model.as_ref(), &spend, &table, &schedule, args.margin);
+    let values = value_customers(model.as_ref(), &spend, &table, &schedule, args.valuation.margin);
     if let Some(i) = values.iter().position(|v| !v.clv.is_finite()) {
         bail!(
             "no reliable value for customer '{}' (row {}); nothing written",
@@ -157,9 +170,10 @@ pub fn run(args: ValueArgs) -> Result<()> {
         Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
         None => estimate_inputs(&table),
     };
-    let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.margin)).collect();
-    let simple_retention: Vec<f64> =
-        (0..table.len()).map(|i| simple.clv_retention(&table, i, args.margin, args.discount_rate)).collect();
+    let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.valuation.margin)).collect();
+    let simple_retention: Vec<f64> = (0..table.len())
+        .map(|i| simple.clv_retention(&table, i, args.valuation.margin, args.valuation.discount_rate))
+        .collect();
     write_output(args.output.as_deref(), |out| {
         let mut w = csv::Writer::from_writer(out);
         w.write_record([
@@ -193,10 +207,10 @@ pub fn run(args: ValueArgs) -> Result<()> {
         // The values carry their assumptions: rate, unit, horizon, margin and the models used.
         let meta = serde_json::json!({
             "discounting": discounting,
-            "annual_discount_rate": args.discount_rate,
+            "annual_discount_rate": args.valuation.discount_rate,
             "time_unit": unit.name(),
             "expected_purchases_horizon": reporting_horizon(&schedule, unit),
-            "margin": args.margin,
+            "margin": args.valuation.margin,
             "count_model": args.model.display().to_string(),
             "spend_model": args.spend.display().to_string(),
             "summary": args.summary.display().to_string(),
@@ -255,7 +269,7 @@ fn report(
     let mut t = String::new();
     let _ = writeln!(t, "clv value: {customers} customers of {} ({model} + gamma_gamma)", args.summary.display());
     let _ = writeln!(t, "  discounting         {discounting}");
-    let _ = writeln!(t, "  margin              {}", args.margin);
+    let _ = writeln!(t, "  margin              {}", args.valuation.margin);
     let _ = writeln!(t, "  expected_purchases  over {}, undiscounted", unit.count(horizon));
     let sum = |v: &[f64]| v.iter().sum::<f64>();
     let _ = writeln!(t, "customer equity (sum over customers, in the input's currency)");
@@ -269,7 +283,7 @@ fn report(
         t,
         "  simple, retention   {:.2}  (yearly value x (1 + d)/(1 + d - retention), d = {})",
         sum(retention),
-        args.discount_rate
+        args.valuation.discount_rate
     );
     let _ = writeln!(t, "simple formula inputs, estimated from the calibration summary");
     for line in how {

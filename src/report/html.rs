@@ -15,11 +15,13 @@ td:first-child,th:first-child{text-align:left}.muted{color:#666;font-size:.92em}
 figure{margin:1.2em 0}figcaption{color:#555;font-size:.92em;max-width:760px}svg.chart{max-width:100%;height:auto}";
 
 /// Reports every chart's identifier, drawn size and drawn marks in the `data-rendered` attribute of the body once
-/// the page is laid out (read by the headless-browser test; harmless for people).
+/// the page is laid out, and the page's height in `data-height` (read by the headless-browser test and the
+/// screenshot script; harmless for people).
 const RENDER_CHECK: &str = "window.addEventListener('load',function(){var r=[];document.querySelectorAll('svg.chart')\
 .forEach(function(s){var b=s.getBoundingClientRect(),n=0;s.querySelectorAll('.series').forEach(function(e){var k=e.getBBox();\
 if(k.width>0||k.height>0)n++;});r.push(s.getAttribute('data-chart')+':'+Math.round(b.width)+'x'+Math.round(b.height)+':'+n);});\
-document.body.setAttribute('data-rendered',r.join(' '));});";
+document.body.setAttribute('data-rendered',r.join(' '));\
+document.body.setAttribute('data-height',document.documentElement.scrollHeight);});";
 
 /// Money with two decimals and thousands separated.
 fn money(value: f64) -> String {
@@ -411,8 +413,9 @@ fn comparison_section(html: &mut String, r: &RunRecord) {
     };
     html.push_str(&figure(
         chart.to_svg(),
-        "The simple formula (average order value × purchases per year × relationship length) gives the customers the \
-         model ranks highest and lowest much the same value: it ignores who has stopped buying.",
+        "Customers ranked by the model's CLV into tenths; for each tenth, the mean CLV by the model and by the simple \
+         formula (average order value × purchases per year × relationship length), which does not weigh who has \
+         stopped buying.",
     ));
     match &r.comparison {
         Some(c) => {

@@ -30,10 +30,8 @@ pub fn backtest(
     spend: Option<&GammaGamma>,
     simple: &SimpleInputs,
 ) -> Result<Backtest, String> {
-    let holdout = table
-        .holdout
-        .as_ref()
-        .ok_or("no holdout columns: summarise with a --calibration-end before the last date")?;
+    let holdout =
+        table.holdout.as_ref().ok_or("no holdout columns: summarise with a --calibration-end before the last date")?;
     let duration = holdout.duration;
     if !(duration > 0.0) {
         return Err(format!("the holdout has no length (duration_holdout = {duration})"));

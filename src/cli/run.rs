@@ -1,0 +1,554 @@
+//! `clv run`: the main job. A purchase log in; a folder out with the summary, the model files, every customer's
+//! figures, the HTML report and `run.json`; a short summary on the terminal (or JSON with `--json`).
+//!
+//! Every file is first written to a staging folder inside the output folder and moved into place only when all
+//! steps have succeeded: a run that fails leaves the earlier files untouched and says which step failed.
+
+use super::fit::ModelChoice;
+use super::summarize::{LogArgs, NegativePolicy};
+use super::value::ValuationArgs;
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use clv::count::CountModel;
+use clv::data::{IngestReport, Input, SummaryTable, TimeUnit, summarize};
+use clv::fit::Estimate;
+use clv::models::{ModelKind, choose_count_model};
+use clv::output::write_atomically;
+use clv::report::diagnostics::{
+    conditional_expectations, decile_comparison, frequency_recency_grid, tracking, value_concentration,
+};
+use clv::report::{
+    CandidateRow, ComparisonSection, DataSection, DiagnosticsSection, FittedModel, RUN_FORMAT_VERSION, RunRecord,
+    Settings, ValueSection, html,
+};
+use clv::spend::GammaGamma;
+use clv::value::compare::backtest;
+use clv::value::discount::Schedule;
+use clv::value::lifetime::{reporting_horizon, value_customers};
+use clv::value::segments::deciles;
+use clv::value::simple::{SimpleInputs, estimate_inputs};
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const EXAMPLES: &str = "\
+Examples:
+  # The bundled CDNOW sample (calibration to 1997-09-30, holdout to 1998-06-30, weeks) into clv-run/
+  clv run
+
+  # Your log: a holdout of the last 6 months, BG/NBD, 10% a year, 30% margin, three years
+  clv run orders.csv --customer CustomerID --date OrderDate --amount Total \\
+      --calibration-end 2025-06-30 --observation-end 2025-12-31 --model bg-nbd \\
+      --discount-rate 0.10 --margin 0.3 --horizon 3y --out orders-run
+
+  # Again into the same folder (replacing the earlier run), with the summary as JSON for a pipeline
+  clv run orders.csv --amount Total --calibration-end 2025-06-30 --out orders-run --force --json
+
+Writes into the folder: summary.csv (+ .meta.json), model.<count model>.json, model.gamma_gamma.json,
+customers.csv (every per-customer figure), report.html (open it in a browser) and run.json.
+`clv report DIR` remakes report.html from run.json without refitting.";
+
+/// Arguments of `clv run`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct RunArgs {
+    /// Purchase log [default: the bundled CDNOW sample, read with its own layout and periods; the log flags are
+    /// then not used]
+    file: Option<PathBuf>,
+    /// Folder to write into (created when missing).
+    #[arg(long, value_name = "DIR", default_value = "clv-run")]
+    out: PathBuf,
+    #[command(flatten)]
+    log: LogArgs,
+    /// Purchase-count model: auto (every one; the best kept by holdout error, else BIC), bg-nbd, pareto-nbd or
+    /// mbg-nbd.
+    #[arg(long, default_value = "auto")]
+    model: ModelChoice,
+    #[command(flatten)]
+    valuation: ValuationArgs,
+    /// Replace a run already in the folder.
+    #[arg(long)]
+    force: bool,
+    /// Print the run record as JSON on standard output instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// No progress on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// The bundled CDNOW sample, built into the binary so that `clv run` works from any folder.
+const CDNOW_SAMPLE: &[u8] = include_bytes!("../../data/cdnow/CDNOW_sample.txt");
+
+/// The steps of a run, for progress and for saying which failed.
+const STEPS: [&str; 6] = [
+    "reading and summarising the log",
+    "fitting the purchase-count model",
+    "fitting the spend model",
+    "predicting and valuing every customer",
+    "comparing with the simple formula on the holdout",
+    "writing the files and the report",
+];
+
+/// Shows each step on a terminal and names the step that failed.
+struct Steps {
+    show: bool,
+    out: PathBuf,
+}
+
+impl Steps {
+    fn run<T>(&self, index: usize, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.show {
+            eprint!("\r\x1b[Kclv run [{}/{}] {}...", index + 1, STEPS.len(), STEPS[index]);
+            let _ = std::io::stderr().flush();
+        }
+        let result = work().with_context(|| {
+            format!(
+                "clv run stopped at step {} of {} ({}); nothing in {} was changed",
+                index + 1,
+                STEPS.len(),
+                STEPS[index],
+                self.out.display()
+            )
+        });
+        if self.show && (result.is_err() || index + 1 == STEPS.len()) {
+            eprint!("\r\x1b[K");
+        }
+        result
+    }
+}
+
+/// The input and the log flags: the given file, or the bundled sample with its own layout and periods.
+fn input_and_log(args: &RunArgs) -> Result<(Input, LogArgs)> {
+    if let Some(file) = &args.file {
+        let input = if file.as_os_str() == "-" { Input::Stdin } else { Input::File(file.clone()) };
+        return Ok((input, args.log.clone()));
+    }
+    let day = |text: &str| super::parse_day(text).map_err(anyhow::Error::msg);
+    let log = LogArgs {
+        customer: "2".parse().map_err(anyhow::Error::msg)?,
+        date: "3".parse().map_err(anyhow::Error::msg)?,
+        amount: Some("5".parse().map_err(anyhow::Error::msg)?),
+        delimiter: ",".into(),
+        whitespace: true,
+        no_header: true,
+        date_format: None,
+        unit: TimeUnit::Week,
+        calibration_end: Some(day("1997-09-30")?),
+        observation_end: Some(day("1998-06-30")?),
+        negative: NegativePolicy::Refuse,
+        skip_bad_rows: false,
+    };
+    Ok((Input::Bytes { name: "CDNOW sample (bundled)".into(), bytes: CDNOW_SAMPLE }, log))
+}
+
+/// A count model fitted: the kind, its fit, and the automatic choice's table when there was one.
+struct CountFit {
+    kind: ModelKind,
+    rows: clv::fit::FitRows,
+    estimate: Estimate,
+    seconds: f64,
+    candidates: Vec<CandidateRow>,
+    rule: Option<String>,
+}
+
+fn fit_count(choice: ModelChoice, table: &SummaryTable) -> Result<CountFit> {
+    let fitted = match choice {
+        ModelChoice::Auto => {
+            let mut choice = choose_count_model(table).map_err(anyhow::Error::msg)?;
+            let candidates = choice
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| CandidateRow {
+                    model: c.kind.file_name().into(),
+                    converged: c.estimate.diagnostics.converged,
+                    log_likelihood: c.estimate.log_likelihood,
+                    aic: c.aic,
+                    bic: c.bic,
+                    holdout_mae: c.holdout.map(|h| h.mae),
+                    holdout_total_error: c.holdout.map(|h| h.total_error),
+                    kept: i == choice.best,
+                })
+                .collect();
+            let rule = Some(choice.rule.describe().to_string());
+            let best = choice.candidates.swap_remove(choice.best);
+            CountFit {
+                kind: best.kind,
+                rows: best.rows,
+                estimate: best.estimate,
+                seconds: best.seconds,
+                candidates,
+                rule,
+            }
+        }
+        ModelChoice::One(kind) => {
+            if !kind.is_count() || kind.is_discrete() {
+                bail!(
+                    "--model {} is not a continuous-time purchase-count model (auto, bg-nbd, pareto-nbd, mbg-nbd)",
+                    kind.file_name()
+                );
+            }
+            let rows = kind.fit_rows(table).map_err(anyhow::Error::msg)?;
+            let started = Instant::now();
+            let estimate = kind.fit(&rows, None);
+            CountFit {
+                kind,
+                rows,
+                estimate,
+                seconds: started.elapsed().as_secs_f64(),
+                candidates: Vec::new(),
+                rule: None,
+            }
+        }
+    };
+    let d = &fitted.estimate.diagnostics;
+    if !d.converged {
+        bail!("the {} fit did not converge: {}", fitted.kind.file_name(), d.message);
+    }
+    Ok(fitted)
+}
+
+fn fitted_model(kind: ModelKind, estimate: &Estimate, file: &str) -> FittedModel {
+    FittedModel {
+        model: kind.file_name().into(),
+        file: file.into(),
+        params: estimate
+            .names
+            .iter()
+            .zip(&estimate.params)
+            .zip(&estimate.standard_errors)
+            .map(|((n, v), se)| (n.to_string(), *v, *se))
+            .collect(),
+        log_likelihood: estimate.log_likelihood,
+        converged: estimate.diagnostics.converged,
+        customers: estimate.customers,
+    }
+}
+
+/// The files of a run, written into a staging folder inside the output folder and moved into place together.
+struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    files: Vec<String>,
+}
+
+impl Staging {
+    fn new(out: &Path) -> Result<Staging> {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        let dir = out.join(format!(".clv-run-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Staging { dir, out: out.to_owned(), files: Vec::new() })
+    }
+
+    fn write(&mut self, name: &str, write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
+        let path = self.dir.join(name);
+        write_atomically(&path, |out| write(out)).with_context(|| format!("cannot write {}", path.display()))?;
+        self.files.push(name.to_owned());
+        Ok(())
+    }
+
+    /// Moves every file into the output folder, `run.json` last.
+    fn commit(mut self) -> Result<Vec<String>> {
+        self.files.sort_by_key(|name| name == "run.json");
+        for name in &self.files {
+            let target = self.out.join(name);
+            std::fs::rename(self.dir.join(name), &target)
+                .with_context(|| format!("cannot move {} into place", target.display()))?;
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+        Ok(std::mem::take(&mut self.files))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `clv run`.
+pub fn run(args: RunArgs) -> Result<()> {
+    if args.out.join("run.json").exists() && !args.force {
+        bail!(
+            "{} holds another run (run.json): give --force to replace it, or another --out folder",
+            args.out.display()
+        );
+    }
+    let steps = Steps { show: !args.quiet && std::io::stderr().is_terminal(), out: args.out.clone() };
+    let (input, log) = input_and_log(&args)?;
+    let schedule = args.valuation.continuous_schedule(log.unit)?;
+    schedule.validate().map_err(anyhow::Error::msg)?;
+
+    let (table, report) = steps.run(0, || {
+        let (layout, options) = log.layout_and_options()?;
+        if layout.amount.is_none() {
+            bail!("clv run values customers, so the log needs amounts: give --amount COL");
+        }
+        let (table, report) = summarize(&input, &layout, &options, &|_| {})?;
+        Ok((table, report))
+    })?;
+    let count = steps.run(1, || fit_count(args.model, &table))?;
+    let model = count.kind.count_model(&count.estimate.params).expect("a count model");
+    let (spend_rows, spend_estimate, spend_seconds, spend) = steps.run(2, || {
+        let rows = ModelKind::GammaGamma.fit_rows(&table).map_err(anyhow::Error::msg)?;
+        let started = Instant::now();
+        let estimate = ModelKind::GammaGamma.fit(&rows, None);
+        if !estimate.diagnostics.converged {
+            bail!("the Gamma-Gamma fit did not converge: {}", estimate.diagnostics.message);
+        }
+        let spend = GammaGamma::from_params(&estimate.params);
+        if spend.population_mean().is_none() {
+            bail!("the Gamma-Gamma fit gives q = {:.4} <= 1: spend per purchase has no finite mean", spend.q);
+        }
+        Ok((rows, estimate, started.elapsed().as_secs_f64(), spend))
+    })?;
+    let simple = estimate_inputs(&table);
+    let (values, simple_clv) = steps.run(3, || {
+        let values = value_customers(model.as_ref(), &spend, &table, &schedule, args.valuation.margin);
+        if let Some(i) = values.iter().position(|v| !v.clv.is_finite()) {
+            bail!("no reliable value for customer '{}'", String::from_utf8_lossy(table.ids.get(i)));
+        }
+        let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.valuation.margin)).collect();
+        Ok((values, simple_clv))
+    })?;
+    let comparison = steps.run(4, || match &table.holdout {
+        None => Ok(None),
+        Some(_) => backtest(&table, model.as_ref(), Some(&spend), &simple).map(Some).map_err(anyhow::Error::msg),
+    })?;
+    let record = steps.run(5, || {
+        let mut staging = Staging::new(&args.out)?;
+        let count_name = format!("model.{}.json", count.kind.file_name());
+        let spend_name = "model.gamma_gamma.json".to_string();
+        let record = build_record(
+            &args,
+            &input,
+            &table,
+            &report,
+            &count,
+            model.as_ref(),
+            (&spend_estimate, &spend_name),
+            &count_name,
+            &values,
+            &simple_clv,
+            &simple,
+            comparison.as_ref(),
+            &schedule,
+        );
+        staging.write("summary.csv", |out| table.write_csv(out))?;
+        let meta = clv::data::summary_csv::meta_of(&table);
+        staging.write("summary.csv.meta.json", |out| Ok(serde_json::to_writer_pretty(out, &meta)?))?;
+        let input_name = input.name();
+        let count_file = count.kind.model_file(&count.estimate, &table, &count.rows, &input_name, count.seconds);
+        let spend_file =
+            ModelKind::GammaGamma.model_file(&spend_estimate, &table, &spend_rows, &input_name, spend_seconds);
+        for (name, file) in [(&count_name, &count_file), (&spend_name, &spend_file)] {
+            staging.write(name, |out| Ok(serde_json::to_writer_pretty(out, file)?))?;
+        }
+        staging.write("customers.csv", |out| {
+            write_customers(out, &table, &values, &simple_clv, record.settings.prediction_horizon, comparison.as_ref())
+        })?;
+        let mut record = record;
+        record.files = [
+            "summary.csv",
+            "summary.csv.meta.json",
+            &count_name,
+            &spend_name,
+            "customers.csv",
+            "report.html",
+            "run.json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        staging.write("report.html", |out| out.write_all(html::render(&record).as_bytes()))?;
+        staging.write("run.json", |out| Ok(serde_json::to_writer_pretty(out, &record)?))?;
+        staging.commit()?;
+        Ok(record)
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&record)?);
+    } else {
+        print!("{}", terminal_summary(&record, &args.out));
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_record(
+    args: &RunArgs,
+    input: &Input,
+    table: &SummaryTable,
+    report: &IngestReport,
+    count: &CountFit,
+    model: &dyn CountModel,
+    spend: (&Estimate, &str),
+    count_file: &str,
+    values: &[clv::value::lifetime::CustomerValue],
+    simple_clv: &[f64],
+    simple: &SimpleInputs,
+    comparison: Option<&clv::value::compare::Backtest>,
+    schedule: &Schedule,
+) -> RunRecord {
+    let unit = table.unit;
+    let prediction_horizon = table.holdout.as_ref().map_or(reporting_horizon(schedule, unit), |h| h.duration);
+    let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
+    let alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
+    let predicted: Vec<f64> = match comparison {
+        Some(c) => c.model_purchases.clone(),
+        None => values.iter().map(|v| v.expected_purchases).collect(),
+    };
+    let day = |d: Option<clv::data::Day>| d.map(|d| d.to_string()).unwrap_or_default();
+    let n = table.len().max(1) as f64;
+    RunRecord {
+        format_version: RUN_FORMAT_VERSION,
+        clv_version: env!("CARGO_PKG_VERSION").into(),
+        created_at: clv::fit::model_file::utc_now(),
+        input: input.name(),
+        settings: Settings {
+            time_unit: unit.name().into(),
+            calibration_end: day(table.calibration_end),
+            observation_end: day(table.observation_end),
+            model_requested: match args.model {
+                ModelChoice::Auto => "auto".into(),
+                ModelChoice::One(kind) => kind.file_name().into(),
+            },
+            annual_discount_rate: args.valuation.discount_rate,
+            margin: args.valuation.margin,
+            horizon: match schedule {
+                Schedule::Continuous { horizon, .. } => *horizon,
+                Schedule::MonthlyCompat { .. } => None,
+            },
+            discounting: schedule.describe(unit, false),
+            prediction_horizon,
+        },
+        data: DataSection {
+            rows_read: report.rows_read,
+            rows_used: report.rows_used,
+            rows_merged: report.rows_merged,
+            rows_of_later_customers: report.rows_of_later_customers,
+            later_customers: report.later_customers,
+            rows_after_observation_end: report.rows_after_observation_end,
+            rows_skipped: report.rows_skipped.iter().map(|(k, t)| (k.to_string(), t.count)).collect(),
+            customers: table.len(),
+            repeat_customers: table.frequency.iter().filter(|&&x| x > 0).count(),
+            first_day: day(report.first_day),
+            holdout_purchases: report.holdout_purchases,
+        },
+        count_model: fitted_model(count.kind, &count.estimate, count_file),
+        candidates: count.candidates.clone(),
+        choice_rule: count.rule.clone(),
+        spend_model: fitted_model(ModelKind::GammaGamma, spend.0, spend.1),
+        value: ValueSection {
+            customer_equity: clv.iter().sum(),
+            simple_equity: simple_clv.iter().sum(),
+            simple_retention_equity: (0..table.len())
+                .map(|i| simple.clv_retention(table, i, args.valuation.margin, args.valuation.discount_rate))
+                .sum(),
+            expected_purchases: predicted.iter().sum(),
+            mean_p_alive: alive.iter().sum::<f64>() / n,
+            segments: deciles(&clv, &alive),
+            simple_inputs: simple.how.clone(),
+        },
+        comparison: comparison.map(|c| ComparisonSection {
+            holdout_length: prediction_horizon,
+            purchases: c.purchases.clone(),
+            revenue: c.revenue.clone(),
+            verdict: c.verdict(count.kind.file_name()),
+        }),
+        diagnostics: DiagnosticsSection {
+            tracking: tracking(table, &report.repeat_purchases_by_day, model),
+            conditional: conditional_expectations(table, &predicted),
+            grid: frequency_recency_grid(table, model, prediction_horizon),
+            concentration: value_concentration(&clv),
+            deciles: decile_comparison(&clv, simple_clv),
+        },
+        files: Vec::new(),
+    }
+}
+
+/// `customers.csv`: the summary columns and every per-customer figure, with each customer's decile of CLV
+/// (1 = the most valuable tenth).
+fn write_customers(
+    out: &mut dyn std::io::Write,
+    table: &SummaryTable,
+    values: &[clv::value::lifetime::CustomerValue],
+    simple_clv: &[f64],
+    horizon: f64,
+    comparison: Option<&clv::value::compare::Backtest>,
+) -> std::io::Result<()> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].clv.total_cmp(&values[a].clv).then(a.cmp(&b)));
+    let mut decile = vec![0usize; values.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        decile[i] = rank * 10 / values.len().max(1) + 1;
+    }
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["customer_id", "frequency", "recency", "T", "monetary_value"];
+    if table.holdout.is_some() {
+        header.push("frequency_holdout");
+    }
+    let purchases = format!("expected_purchases_{horizon}");
+    header.extend([
+        "p_alive",
+        purchases.as_str(),
+        "expected_spend",
+        "discounted_purchases",
+        "clv",
+        "simple_clv",
+        "decile",
+    ]);
+    w.write_record(&header)?;
+    let spend = table.monetary_value.as_deref().unwrap_or(&[]);
+    for (i, v) in values.iter().enumerate() {
+        let mut record = vec![
+            String::from_utf8_lossy(table.ids.get(i)).into_owned(),
+            table.frequency[i].to_string(),
+            table.recency[i].to_string(),
+            table.age[i].to_string(),
+            spend.get(i).map_or(String::new(), f64::to_string),
+        ];
+        if let Some(h) = &table.holdout {
+            record.push(h.frequency[i].to_string());
+        }
+        let expected = comparison.map_or(v.expected_purchases, |c| c.model_purchases[i]);
+        record.extend(
+            [v.p_alive, expected, v.expected_spend, v.discounted_purchases, v.clv, simple_clv[i]]
+                .map(|x| x.to_string()),
+        );
+        record.push(decile[i].to_string());
+        w.write_record(&record)?;
+    }
+    w.flush()
+}
+
+/// The few lines a person reads after a run.
+fn terminal_summary(r: &RunRecord, out: &Path) -> String {
+    let mut text = format!(
+        "clv run: {} customers from {} ({} to {}, holdout to {}, {}s)\n",
+        r.data.customers,
+        r.input,
+        r.data.first_day,
+        r.settings.calibration_end,
+        r.settings.observation_end,
+        r.settings.time_unit
+    );
+    let params: Vec<String> = r.count_model.params.iter().map(|(n, v, se)| format!("{n} {v:.4} ({se:.4})")).collect();
+    text.push_str(&format!(
+        "  model              {}: {} (log-likelihood {:.2}){}\n",
+        r.count_model.model,
+        params.join(", "),
+        r.count_model.log_likelihood,
+        r.choice_rule.as_ref().map_or(String::new(), |rule| format!("; kept for the {rule}"))
+    ));
+    text.push_str(&format!(
+        "  customer equity    {:.2} ({}, margin {})\n  simple formula     {:.2}\n",
+        r.value.customer_equity, r.settings.discounting, r.settings.margin, r.value.simple_equity
+    ));
+    if let Some(c) = &r.comparison {
+        text.push_str(&format!("  holdout            {}\n", c.verdict));
+    }
+    text.push_str(&format!("  files              {} (open {}/report.html)\n", out.display(), out.display()));
+    text
+}
