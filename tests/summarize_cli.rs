@@ -367,3 +367,23 @@ fn a_closed_standard_output_is_not_an_error() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_holdout_length_ends_calibration_that_long_before_the_end() {
+    let (_, dated) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let dir = scratch("holdout-length");
+    let file = repo("data/cdnow/CDNOW_sample.txt");
+    let flags = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
+    // 39 weeks before the log's last date (1998-06-30, found by a first pass), and before a given end.
+    for extra in [&["--holdout", "39w"][..], &["--holdout", "273d", "--observation-end", "1998-06-30"]] {
+        let out = dir.join("s.csv");
+        let mut args = vec!["summarize", file.as_str(), "-o", out.to_str().unwrap()];
+        args.extend(flags);
+        args.extend(extra);
+        let result = clv(&args);
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert_eq!(fs::read_to_string(&out).unwrap(), dated, "{extra:?}");
+    }
+    let result = clv(&["summarize", &file, "--holdout", "39w", "--calibration-end", "1997-09-30"]);
+    assert!(stderr(&result).contains("cannot be used with"), "{}", stderr(&result));
+}

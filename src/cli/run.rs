@@ -5,12 +5,13 @@
 //! steps have succeeded: a run that fails leaves the earlier files untouched and says which step failed.
 
 use super::fit::ModelChoice;
+use super::progress::ProgressLine;
 use super::summarize::{LogArgs, NegativePolicy};
 use super::value::ValuationArgs;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use clv::count::CountModel;
-use clv::data::{IngestReport, Input, SummaryTable, TimeUnit, summarize};
+use clv::data::{IngestReport, Input, SummaryTable, TimeUnit};
 use clv::fit::Estimate;
 use clv::models::{ModelKind, choose_count_model};
 use clv::output::write_atomically;
@@ -36,10 +37,9 @@ Examples:
   # The bundled CDNOW sample (calibration to 1997-09-30, holdout to 1998-06-30, weeks) into clv-run/
   clv run
 
-  # Your log: a holdout of the last 6 months, BG/NBD, 10% a year, 30% margin, three years
-  clv run orders.csv --customer CustomerID --date OrderDate --amount Total \\
-      --calibration-end 2025-06-30 --observation-end 2025-12-31 --model bg-nbd \\
-      --discount-rate 0.10 --margin 0.3 --horizon 3y --out orders-run
+  # Your log: a holdout of its last 26 weeks, BG/NBD, 10% a year, 30% margin, three years
+  clv run orders.csv --customer CustomerID --date OrderDate --amount Total --holdout 26w \\
+      --model bg-nbd --discount-rate 0.10 --margin 0.3 --horizon 3y --out orders-run
 
   # Again into the same folder (replacing the earlier run), with the summary as JSON for a pipeline
   clv run orders.csv --amount Total --calibration-end 2025-06-30 --out orders-run --force --json
@@ -135,6 +135,7 @@ fn input_and_log(args: &RunArgs) -> Result<(Input, LogArgs)> {
         date_format: None,
         unit: TimeUnit::Week,
         calibration_end: Some(day("1997-09-30")?),
+        holdout: None,
         observation_end: Some(day("1998-06-30")?),
         negative: NegativePolicy::Refuse,
         skip_bad_rows: false,
@@ -282,12 +283,10 @@ pub fn run(args: RunArgs) -> Result<()> {
     schedule.validate().map_err(anyhow::Error::msg)?;
 
     let (table, report) = steps.run(0, || {
-        let (layout, options) = log.layout_and_options()?;
-        if layout.amount.is_none() {
+        if log.amount.is_none() {
             bail!("clv run values customers, so the log needs amounts: give --amount COL");
         }
-        let (table, report) = summarize(&input, &layout, &options, &|_| {})?;
-        Ok((table, report))
+        log.summarize(&input, None, &ProgressLine::new("clv run [1/6] reading", !steps.show))
     })?;
     let count = steps.run(1, || fit_count(args.model, &table))?;
     let model = count.kind.count_model(&count.estimate.params).expect("a count model");

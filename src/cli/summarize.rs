@@ -2,11 +2,11 @@
 
 use super::progress::ProgressLine;
 use super::{parse_day, write_output, write_summary_meta};
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
-    SummaryTable, TimeUnit, summarize,
+    SummaryTable, TimeUnit, parse_horizon, summarize,
 };
 use std::path::PathBuf;
 
@@ -83,6 +83,10 @@ pub struct LogArgs {
     /// Last day of the calibration period (inclusive); later purchases form the holdout.
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub calibration_end: Option<Day>,
+    /// A holdout of this length at the end of the data (39w, 273d, 9m, 1y; a bare number is in --unit): the
+    /// calibration ends that long before the observation end (or the log's last date).
+    #[arg(long, value_name = "LEN", conflicts_with = "calibration_end")]
+    pub holdout: Option<String>,
     /// Last day observed (inclusive); later rows are left out and counted [default: the last date in the file]
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub observation_end: Option<Day>,
@@ -105,6 +109,36 @@ pub enum NegativePolicy {
 }
 
 impl LogArgs {
+    /// Summarises `input` with these flags (and `opportunities`), showing progress under `progress`. With
+    /// `--holdout` and no `--observation-end`, a first pass finds the log's last date.
+    pub fn summarize(
+        &self,
+        input: &Input,
+        opportunities: Option<TimeUnit>,
+        progress: &ProgressLine,
+    ) -> Result<(SummaryTable, IngestReport)> {
+        let (layout, mut options) = self.layout_and_options()?;
+        options.opportunities = opportunities;
+        if let Some(length) = &self.holdout {
+            let days =
+                (parse_horizon(length, self.unit).map_err(anyhow::Error::msg)? * self.unit.days()).round() as i32;
+            let end = match (options.observation_end, input) {
+                (Some(end), _) => end,
+                (None, Input::Stdin) => bail!("with standard input, --holdout needs --observation-end"),
+                (None, _) => {
+                    let scan = SummarizeOptions { opportunities: None, ..options.clone() };
+                    let result = summarize(input, &layout, &scan, &|p| progress.update(p));
+                    result?.1.last_day.expect("a summarised log has a last day")
+                }
+            };
+            options.observation_end = Some(end);
+            options.calibration_end = Some(Day(end.0 - days));
+        }
+        let result = summarize(input, &layout, &options, &|p| progress.update(p));
+        progress.finish();
+        Ok(result?)
+    }
+
     /// The layout of the log and the summary's options (continuous time).
     pub fn layout_and_options(&self) -> Result<(LogLayout, SummarizeOptions)> {
         let date_format = match &self.date_format {
@@ -142,13 +176,9 @@ impl LogArgs {
 
 /// Runs `clv summarize`.
 pub fn run(args: SummarizeArgs) -> Result<()> {
-    let (layout, mut options) = args.log.layout_and_options()?;
-    options.opportunities = args.opportunities;
     let input = if args.file.as_os_str() == "-" { Input::Stdin } else { Input::File(args.file.clone()) };
     let progress = ProgressLine::new("reading", args.quiet);
-    let result = summarize(&input, &layout, &options, &|p| progress.update(p));
-    progress.finish();
-    let (table, report) = result?;
+    let (table, report) = args.log.summarize(&input, args.opportunities, &progress)?;
 
     write_output(args.output.as_deref(), |out| table.write_csv(out))?;
     if let Some(path) = &args.output {
