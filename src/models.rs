@@ -184,7 +184,8 @@ pub struct Choice {
 
 /// Fits every purchase-count model that applies to `table` and keeps the one with the lowest holdout error (mean
 /// absolute error of holdout purchases per customer) when the table has a holdout, else the lowest BIC; a fit that
-/// did not converge at an interior optimum is never kept. An error when none converged.
+/// neither converged nor reached a boundary limit (see [`crate::fit::Diagnostics::usable`]) is never kept. An error
+/// when none is usable.
 pub fn choose_count_model(table: &SummaryTable) -> Result<Choice, String> {
     let mut candidates = Vec::new();
     for &kind in ModelKind::count_models_for(table) {
@@ -211,9 +212,9 @@ pub fn choose_count_model(table: &SummaryTable) -> Result<Choice, String> {
         ChoiceRule::Bic => c.bic,
     };
     let best = (0..candidates.len())
-        .filter(|&i| candidates[i].estimate.diagnostics.converged)
+        .filter(|&i| candidates[i].estimate.diagnostics.usable())
         .min_by(|&i, &j| score(&candidates[i]).total_cmp(&score(&candidates[j])))
-        .ok_or("no purchase-count model converged")?;
+        .ok_or("no purchase-count model converged (nor reached a boundary limit)")?;
     Ok(Choice { candidates, best, rule })
 }
 

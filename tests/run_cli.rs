@@ -209,3 +209,32 @@ fn the_report_renders_in_headless_chromium_with_every_chart_drawn() {
         assert!(marks >= 2, "{name} has {marks} drawn marks");
     }
 }
+
+#[test]
+fn a_population_without_drop_out_runs_with_its_boundary_model_said() {
+    let dir = scratch("run-boundary");
+    let (truth, spend, log) = (dir.join("truth.json"), dir.join("spend.json"), dir.join("log.csv"));
+    fs::write(
+        &truth,
+        r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.7, "alpha": 9, "a": 1e-9, "b": 1}}"#,
+    )
+    .unwrap();
+    fs::write(&spend, r#"{"model": "gamma_gamma", "time_unit": "week", "params": {"p": 6, "q": 4, "gamma": 15}}"#)
+        .unwrap();
+    let args =
+        ["simulate", "--model", truth.to_str().unwrap(), "--spend", spend.to_str().unwrap(), "--customers", "3000"];
+    let result = clv(&[&args[..], &["--seed", "3", "-q", "-o", log.to_str().unwrap()]].concat());
+    assert!(result.status.success(), "{}", stderr(&result));
+    let out = dir.join("out");
+    let result = run_into(&out, &[log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", "--json"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let record: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    let boundary = record["count_model"]["boundary"].as_array().unwrap();
+    assert!(!boundary.is_empty(), "{}", record["count_model"]);
+    assert!(record["count_model"]["params"].as_array().unwrap().iter().any(|p| p[2].is_null()), "no SE at a boundary");
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(page.contains("at the boundary"));
+    let remade = clv(&["report", out.to_str().unwrap()]);
+    assert!(remade.status.success(), "{}", stderr(&remade));
+    assert_eq!(fs::read_to_string(out.join("report.html")).unwrap(), page);
+}

@@ -116,7 +116,13 @@ pub fn choice_table(choice: &Choice) -> String {
             "{} {:<12}{:>10}{:>16.3}{:>14.3}{:>14.3}{:>14}{:>14}  {}\n",
             if i == choice.best { "*" } else { " " },
             c.kind.file_name(),
-            if e.diagnostics.converged { "yes" } else { "no" },
+            if e.diagnostics.converged {
+                "yes"
+            } else if e.diagnostics.usable() {
+                "boundary"
+            } else {
+                "no"
+            },
             e.log_likelihood,
             c.aic,
             c.bic,

@@ -164,6 +164,7 @@ fn fit_count(choice: ModelChoice, table: &SummaryTable) -> Result<CountFit> {
                 .map(|(i, c)| CandidateRow {
                     model: c.kind.file_name().into(),
                     converged: c.estimate.diagnostics.converged,
+                    boundary: c.estimate.diagnostics.boundary.clone(),
                     log_likelihood: c.estimate.log_likelihood,
                     aic: c.aic,
                     bic: c.bic,
@@ -204,7 +205,7 @@ fn fit_count(choice: ModelChoice, table: &SummaryTable) -> Result<CountFit> {
         }
     };
     let d = &fitted.estimate.diagnostics;
-    if !d.converged {
+    if !d.usable() {
         bail!("the {} fit did not converge: {}", fitted.kind.file_name(), d.message);
     }
     Ok(fitted)
@@ -219,10 +220,11 @@ fn fitted_model(kind: ModelKind, estimate: &Estimate, file: &str) -> FittedModel
             .iter()
             .zip(&estimate.params)
             .zip(&estimate.standard_errors)
-            .map(|((n, v), se)| (n.to_string(), *v, *se))
+            .map(|((n, v), se)| (n.to_string(), *v, se.is_finite().then_some(*se)))
             .collect(),
         log_likelihood: estimate.log_likelihood,
         converged: estimate.diagnostics.converged,
+        boundary: estimate.diagnostics.boundary.clone(),
         customers: estimate.customers,
     }
 }
@@ -533,7 +535,12 @@ fn terminal_summary(r: &RunRecord, out: &Path) -> String {
         r.settings.observation_end,
         r.settings.time_unit
     );
-    let params: Vec<String> = r.count_model.params.iter().map(|(n, v, se)| format!("{n} {v:.4} ({se:.4})")).collect();
+    let params: Vec<String> = r
+        .count_model
+        .params
+        .iter()
+        .map(|(n, v, se)| format!("{n} {v:.4} ({})", se.map_or("n/a".into(), |se| format!("{se:.4}"))))
+        .collect();
     text.push_str(&format!(
         "  model              {}: {} (log-likelihood {:.2}){}\n",
         r.count_model.model,
@@ -541,6 +548,9 @@ fn terminal_summary(r: &RunRecord, out: &Path) -> String {
         r.count_model.log_likelihood,
         r.choice_rule.as_ref().map_or(String::new(), |rule| format!("; kept for the {rule}"))
     ));
+    if !r.count_model.boundary.is_empty() {
+        text.push_str(&format!("  note               {}\n", r.count_model.status()));
+    }
     text.push_str(&format!(
         "  customer equity    {:.2} ({}, margin {})\n  simple formula     {:.2}\n",
         r.value.customer_equity, r.settings.discounting, r.settings.margin, r.value.simple_equity

@@ -94,6 +94,14 @@ pub struct Diagnostics {
     pub message: String,
 }
 
+impl Diagnostics {
+    /// Whether the estimate can be used: converged at an interior optimum, or at a boundary of the parameter
+    /// space (a limit the data support, such as a population without drop-out), which is a model too.
+    pub fn usable(&self) -> bool {
+        self.converged || !self.boundary.is_empty()
+    }
+}
+
 /// A fitted model: estimates, their uncertainty, the likelihood and how the optimiser got there.
 #[derive(Clone, Debug)]
 pub struct Estimate {

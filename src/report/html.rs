@@ -136,8 +136,11 @@ fn data_section(html: &mut String, r: &RunRecord) {
 }
 
 fn model_table(m: &super::FittedModel) -> String {
-    let rows: Vec<Vec<String>> =
-        m.params.iter().map(|(n, v, se)| vec![n.clone(), format!("{v:.6}"), format!("{se:.6}")]).collect();
+    let rows: Vec<Vec<String>> = m
+        .params
+        .iter()
+        .map(|(n, v, se)| vec![n.clone(), format!("{v:.6}"), se.map_or("n/a".into(), |se| format!("{se:.6}"))])
+        .collect();
     table(&["parameter", "estimate", "standard error"], &rows)
 }
 
@@ -149,7 +152,7 @@ fn fit_section(html: &mut String, r: &RunRecord) {
         escape(&c.model),
         c.customers,
         c.log_likelihood,
-        if c.converged { "converged" } else { "NOT converged at an interior optimum" },
+        escape(&c.status()),
         model_table(c)
     );
     if !r.candidates.is_empty() {
@@ -159,7 +162,13 @@ fn fit_section(html: &mut String, r: &RunRecord) {
             .map(|k| {
                 vec![
                     format!("{}{}", k.model, if k.kept { " (kept)" } else { "" }),
-                    if k.converged { "yes" } else { "no" }.into(),
+                    if k.converged {
+                        "yes".into()
+                    } else if k.boundary.is_empty() {
+                        "no".into()
+                    } else {
+                        format!("at the boundary ({})", k.boundary.join(", "))
+                    },
                     format!("{:.3}", k.log_likelihood),
                     format!("{:.3}", k.aic),
                     format!("{:.3}", k.bic),

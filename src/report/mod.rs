@@ -104,14 +104,34 @@ pub struct FittedModel {
     pub model: String,
     /// Its model file, in the run's folder.
     pub file: String,
-    /// (name, estimate, standard error).
-    pub params: Vec<(String, f64, f64)>,
+    /// (name, estimate, standard error; none for a parameter at a boundary).
+    pub params: Vec<(String, f64, Option<f64>)>,
     /// Log-likelihood at the estimate.
     pub log_likelihood: f64,
     /// Whether the fit converged at an interior optimum.
     pub converged: bool,
+    /// Parameters at a boundary of the parameter space (0 or infinity), when the optimum is there.
+    #[serde(default)]
+    pub boundary: Vec<String>,
     /// Customers fitted on.
     pub customers: usize,
+}
+
+impl FittedModel {
+    /// How the fit ended, in words.
+    pub fn status(&self) -> String {
+        if self.converged {
+            "converged".into()
+        } else if !self.boundary.is_empty() {
+            format!(
+                "at the boundary ({}): the data support the model's limit (for a drop-out parameter going to 0, a \
+                 population in which nobody drops out), not an interior optimum",
+                self.boundary.join(", ")
+            )
+        } else {
+            "NOT converged".into()
+        }
+    }
 }
 
 /// One count model of an automatic choice.
@@ -121,6 +141,9 @@ pub struct CandidateRow {
     pub model: String,
     /// Whether it converged.
     pub converged: bool,
+    /// Parameters at a boundary, when the optimum is there.
+    #[serde(default)]
+    pub boundary: Vec<String>,
     /// Log-likelihood.
     pub log_likelihood: f64,
     /// AIC.
