@@ -53,6 +53,11 @@ impl ModelKind {
     /// The rows the model is fitted on: (x, t_x, T) for count models; (x, mean repeat spend) of the customers
     /// with repeat purchases and positive spend for spend models. An error says why a table cannot be used.
     pub fn fit_rows(self, table: &SummaryTable) -> Result<FitRows, String> {
+        self.weighted_fit_rows(table, None)
+    }
+
+    /// [`ModelKind::fit_rows`] with customer `i` counted `weights[i]` times (a bootstrap resample) when given.
+    pub fn weighted_fit_rows(self, table: &SummaryTable, weights: Option<&[f64]>) -> Result<FitRows, String> {
         if self.is_count() {
             check_time_kind(self.file_name(), self.is_discrete(), table)?;
             if table.frequency.iter().all(|&x| x == 0) {
@@ -61,7 +66,10 @@ impl ModelKind {
                     .into());
             }
             let x: Vec<f64> = table.frequency.iter().map(|&v| f64::from(v)).collect();
-            return Ok(FitRows::compress(&x, &table.recency, &table.age));
+            return Ok(match weights {
+                None => FitRows::compress(&x, &table.recency, &table.age),
+                Some(w) => FitRows::from_counts(&x, &table.recency, &table.age, w),
+            });
         }
         let Some(spend) = &table.monetary_value else {
             return Err(
@@ -69,7 +77,7 @@ impl ModelKind {
                     .into(),
             );
         };
-        let rows = spend_rows(&table.frequency, spend);
+        let rows = spend_rows(&table.frequency, spend, weights);
         if rows.customers < 2 {
             return Err(format!(
                 "{} customer(s) with repeat purchases and positive spend: too few to fit a spend model",

@@ -44,6 +44,15 @@ impl ProgressLine {
         let _ = std::io::stderr().flush();
     }
 
+    /// Shows `label: what (done of total)` at once (for steps counted in units, not bytes).
+    pub fn update_count(&self, what: &str, done: u64, total: u64) {
+        if self.enabled {
+            eprint!("\r{}: {what} ({done} of {total})\x1b[K", self.label);
+            let _ = std::io::stderr().flush();
+            *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        }
+    }
+
     /// Clears the line.
     pub fn finish(&self) {
         if self.enabled && self.last.lock().map(|l| l.is_some()).unwrap_or(false) {

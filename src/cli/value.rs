@@ -1,14 +1,16 @@
 //! `clv value`: what each customer and the whole base are worth, against the simple formula, by segment.
 
+use super::progress::ProgressLine;
 use super::{write_meta, write_output};
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use clv::data::{parse_horizon, read_summary};
-use clv::fit::model_file::ModelFile;
-use clv::models::{check_time_kind, summary_fingerprint};
+use clv::fit::model_file::{ModelFile, model_parameters};
+use clv::models::{ModelKind, check_time_kind, summary_fingerprint};
+use clv::value::bootstrap::{Bootstrap, BootstrapPlan, bootstrap_values, refit_replicates};
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
-use clv::value::segments::{Segment, by_thresholds, deciles};
+use clv::value::segments::{Segment, decile_members, segment_index, segments_of, threshold_members};
 use clv::value::simple::estimate_inputs;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -21,6 +23,9 @@ Examples:
 
   # Three years, and the acquisition cost each decile can bear at LTV:CAC = 3 given a CAC of 20
   clv value --model m.json --spend gg.json summary.csv --horizon 3y --cac 20
+
+  # With 90% bootstrap intervals from 200 replicates (columns clv_low, clv_high, ...; the equity's interval)
+  clv value --model m.json --spend gg.json summary.csv --intervals 200 --level 0.9 --seed 7
 
   # The lifetimes package's convention: 12 months of 4.345 weeks at 1% a month
   clv value --model m.json --spend gg.json summary.csv --schedule monthly-compat --months 12 --monthly-rate 0.01";
@@ -51,6 +56,16 @@ pub struct ValueArgs {
     /// CLV thresholds of the segments, ascending (e.g. 10,50,100) [default: deciles]
     #[arg(long, value_delimiter = ',', value_name = "T1,T2,...")]
     segments: Option<Vec<f64>>,
+    /// Bootstrap replicates for intervals (customers resampled, both models refitted, the base revalued): adds
+    /// the *_low and *_high columns and the intervals of customer equity and of each segment's value.
+    #[arg(long, value_name = "N")]
+    intervals: Option<usize>,
+    /// Coverage of the intervals (0.9: from the 5th to the 95th percentile of the replicates).
+    #[arg(long, default_value_t = 0.9)]
+    level: f64,
+    /// Seed of the bootstrap resampling (the same seed gives the same intervals on any thread count).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Acquisition cost of a new customer: adds LTV:CAC per segment.
     #[arg(long, conflicts_with_all = ["acquisition_spend", "new_customers"])]
     cac: Option<f64>,
@@ -98,6 +113,48 @@ impl ValuationArgs {
             self.horizon.as_deref().map(|h| parse_horizon(h, unit)).transpose().map_err(anyhow::Error::msg)?;
         Ok(Schedule::Continuous { annual_rate: self.discount_rate, horizon })
     }
+}
+
+/// The per-customer interval columns, after the values.
+const INTERVAL_COLUMNS: [&str; 6] =
+    ["clv_low", "clv_high", "expected_purchases_low", "expected_purchases_high", "p_alive_low", "p_alive_high"];
+
+/// Refits both models on `replicates` resamples of the customers and values the base under each.
+fn bootstrap(
+    args: &ValueArgs,
+    replicates: usize,
+    count_file: &ModelFile,
+    spend_file: &ModelFile,
+    table: &clv::data::SummaryTable,
+    schedule: &Schedule,
+    members: &[(String, Vec<usize>)],
+) -> Result<Bootstrap> {
+    if replicates < 2 || !(args.level > 0.0 && args.level < 1.0) {
+        bail!("--intervals needs at least 2 replicates (200 or more for 90% intervals) and --level between 0 and 1");
+    }
+    let kind: ModelKind = count_file.model.parse().map_err(anyhow::Error::msg)?;
+    let names = model_parameters(&count_file.model).expect("a count model has parameters");
+    let count = count_file.parameters_in_order(names).map_err(anyhow::Error::msg)?;
+    let spend = spend_file.parameters_in_order(&clv::spend::gamma_gamma::PARAMETERS).map_err(anyhow::Error::msg)?;
+    let plan = BootstrapPlan { replicates, seed: args.seed, level: args.level };
+    let progress = ProgressLine::new("bootstrap", args.quiet);
+    progress.update_count("refitting", 0, replicates as u64);
+    let fits = refit_replicates(table, kind, &count, &spend, &plan);
+    progress.update_count("valuing the base under each replicate", 0, 1);
+    let result = bootstrap_values(
+        table,
+        kind,
+        &fits,
+        schedule,
+        args.valuation.margin,
+        &segment_index(members, table.len()),
+        args.level,
+    );
+    progress.finish();
+    if result.equity.len() < 2 {
+        bail!("only {} of {replicates} bootstrap refits succeeded: no interval", result.equity.len());
+    }
+    Ok(result)
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -166,6 +223,16 @@ pub fn run(args: ValueArgs) -> Result<()> {
             i + 2
         );
     }
+    let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
+    let alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
+    let members = match &args.segments {
+        Some(t) => threshold_members(&clv, t),
+        None => decile_members(&clv),
+    };
+    let intervals = match args.intervals {
+        Some(replicates) => Some(bootstrap(&args, replicates, &count_file, &spend_file, &table, &schedule, &members)?),
+        None => None,
+    };
     let simple = match args.retention {
         Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
         None => estimate_inputs(&table),
@@ -176,7 +243,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
         .collect();
     write_output(args.output.as_deref(), |out| {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record([
+        let mut header = vec![
             "customer_id",
             "expected_purchases",
             "p_alive",
@@ -185,9 +252,13 @@ pub fn run(args: ValueArgs) -> Result<()> {
             "clv",
             "simple_clv",
             "simple_clv_retention",
-        ])?;
+        ];
+        if intervals.is_some() {
+            header.extend(INTERVAL_COLUMNS);
+        }
+        w.write_record(&header)?;
         for (i, v) in values.iter().enumerate() {
-            let numbers = [
+            let mut numbers = vec![
                 v.expected_purchases,
                 v.p_alive,
                 v.expected_spend,
@@ -196,6 +267,17 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 simple_clv[i],
                 simple_retention[i],
             ];
+            if let Some(b) = &intervals {
+                let c = &b.customers[i];
+                numbers.extend([
+                    c.clv.low,
+                    c.clv.high,
+                    c.expected_purchases.low,
+                    c.expected_purchases.high,
+                    c.p_alive.low,
+                    c.p_alive.high,
+                ]);
+            }
             let mut record = vec![table.ids.get(i).to_vec()];
             record.extend(numbers.iter().map(|n| n.to_string().into_bytes()));
             w.write_record(&record)?;
@@ -216,6 +298,14 @@ pub fn run(args: ValueArgs) -> Result<()> {
             "summary": args.summary.display().to_string(),
             "customers": table.len(),
             "warnings": warnings,
+            "intervals": intervals.as_ref().map(|b| serde_json::json!({
+                "method": "bootstrap: customers resampled with replacement, count and spend models refitted, percentile intervals",
+                "replicates": b.replicates,
+                "failed_replicates": b.failed,
+                "level": b.level,
+                "seed": args.seed,
+                "customer_equity": b.equity_interval,
+            })),
         });
         write_meta(path, &meta)?;
     }
@@ -223,12 +313,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     if !args.quiet {
-        let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
-        let alive: Vec<f64> = values.iter().map(|v| v.p_alive).collect();
-        let segments = match &args.segments {
-            Some(t) => by_thresholds(&clv, &alive, t),
-            None => deciles(&clv, &alive),
-        };
+        let segments = segments_of(&members, &clv, &alive);
         let horizon = reporting_horizon(&schedule, unit);
         eprint!(
             "{}",
@@ -244,7 +329,8 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 &simple_retention,
                 &simple.how,
                 &segments,
-                cac
+                cac,
+                intervals.as_ref()
             )
         );
     }
@@ -265,6 +351,7 @@ fn report(
     how: &[String],
     segments: &[Segment],
     cac: Option<f64>,
+    intervals: Option<&Bootstrap>,
 ) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "clv value: {customers} customers of {} ({model} + gamma_gamma)", args.summary.display());
@@ -274,6 +361,18 @@ fn report(
     let sum = |v: &[f64]| v.iter().sum::<f64>();
     let _ = writeln!(t, "customer equity (sum over customers, in the input's currency)");
     let _ = writeln!(t, "  model               {:.2}", sum(clv));
+    if let Some(b) = intervals {
+        let _ = writeln!(
+            t,
+            "  {:.0}% interval        {:.2} to {:.2}  (bootstrap: {} replicates, {} failed refits left out; seed {})",
+            b.level * 100.0,
+            b.equity_interval.low,
+            b.equity_interval.high,
+            b.replicates,
+            b.failed,
+            args.seed
+        );
+    }
     let _ = writeln!(
         t,
         "  simple formula      {:.2}  (AOV x purchases per year x relationship length, undiscounted)",
@@ -297,8 +396,11 @@ fn report(
     if cac.is_some() {
         let _ = write!(t, "{:>10}{:>12}", "LTV:CAC", "max CAC");
     }
+    if let Some(b) = intervals {
+        let _ = write!(t, "  value ({:.0}% interval)", b.level * 100.0);
+    }
     t.push('\n');
-    for s in segments {
+    for (k, s) in segments.iter().enumerate() {
         let _ = write!(
             t,
             "  {:<26}{:>10}{:>9.1}%{:>12.2}{:>10.3}",
@@ -310,6 +412,9 @@ fn report(
         );
         if let Some(c) = cac {
             let _ = write!(t, "{:>10.2}{:>12.2}", s.ltv_to_cac(c), s.max_cac(args.target_ratio));
+        }
+        if let Some(b) = intervals {
+            let _ = write!(t, "  {:.2} to {:.2}", b.segments[k].low, b.segments[k].high);
         }
         t.push('\n');
     }

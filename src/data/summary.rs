@@ -78,6 +78,30 @@ impl SummaryTable {
         self.frequency.is_empty()
     }
 
+    /// The customers in `range`, as a table of their own (same unit and periods).
+    pub fn subset(&self, range: std::ops::Range<usize>) -> SummaryTable {
+        let mut ids = IdArena::default();
+        for i in range.clone() {
+            ids.push(self.ids.get(i)).expect("ids of a table fit in a table");
+        }
+        SummaryTable {
+            unit: self.unit,
+            discrete: self.discrete,
+            calibration_end: self.calibration_end,
+            observation_end: self.observation_end,
+            ids,
+            frequency: self.frequency[range.clone()].to_vec(),
+            recency: self.recency[range.clone()].to_vec(),
+            age: self.age[range.clone()].to_vec(),
+            monetary_value: self.monetary_value.as_ref().map(|m| m[range.clone()].to_vec()),
+            holdout: self.holdout.as_ref().map(|h| Holdout {
+                frequency: h.frequency[range.clone()].to_vec(),
+                monetary_value: h.monetary_value.as_ref().map(|m| m[range.clone()].to_vec()),
+                duration: h.duration,
+            }),
+        }
+    }
+
     /// Customer `i`'s calibration summary.
     pub fn customer(&self, i: usize) -> CustomerSummary<'_> {
         CustomerSummary {

@@ -187,16 +187,19 @@ impl Family for GammaGammaFamily {
     }
 }
 
-/// The rows a spend model is fitted on: customers with x > 0 and a positive mean spend, as (x, m).
-pub fn spend_rows(frequency: &[u32], monetary_value: &[f64]) -> FitRows {
-    let (x, m): (Vec<f64>, Vec<f64>) = frequency
-        .iter()
-        .zip(monetary_value)
-        .filter(|&(&x, &m)| x > 0 && m > 0.0)
-        .map(|(&x, &m)| (f64::from(x), m))
-        .unzip();
+/// The rows a spend model is fitted on: customers with x > 0 and a positive mean spend, as (x, m); each counted
+/// `weights[i]` times when given (a bootstrap resample), else once.
+pub fn spend_rows(frequency: &[u32], monetary_value: &[f64], weights: Option<&[f64]>) -> FitRows {
+    let weight = |i: usize| weights.map_or(1.0, |w| w[i]);
+    let kept: Vec<usize> =
+        (0..frequency.len()).filter(|&i| frequency[i] > 0 && monetary_value[i] > 0.0 && weight(i) > 0.0).collect();
+    let x: Vec<f64> = kept.iter().map(|&i| f64::from(frequency[i])).collect();
+    let m: Vec<f64> = kept.iter().map(|&i| monetary_value[i]).collect();
     let zeros = vec![0.0; x.len()];
-    FitRows::compress(&x, &m, &zeros)
+    match weights {
+        None => FitRows::compress(&x, &m, &zeros),
+        Some(_) => FitRows::from_counts(&x, &m, &zeros, &kept.iter().map(|&i| weight(i)).collect::<Vec<f64>>()),
+    }
 }
 
 #[cfg(test)]

@@ -40,23 +40,20 @@ fn segment(label: String, members: &[usize], clv: &[f64], p_alive: &[f64], total
     }
 }
 
-/// Deciles by CLV, highest first (ties broken by position, so the split is reproducible).
-pub fn deciles(clv: &[f64], p_alive: &[f64]) -> Vec<Segment> {
+/// The members of each decile of CLV, highest first (ties broken by position, so the split is reproducible),
+/// with their labels.
+pub fn decile_members(clv: &[f64]) -> Vec<(String, Vec<usize>)> {
     let mut order: Vec<usize> = (0..clv.len()).collect();
     order.sort_by(|&a, &b| clv[b].total_cmp(&clv[a]).then(a.cmp(&b)));
-    let total: f64 = clv.iter().sum();
     let n = order.len();
     (0..10)
-        .map(|d| {
-            let members = &order[d * n / 10..(d + 1) * n / 10];
-            segment(format!("decile {} (top {}0-{}0%)", d + 1, d, d + 1), members, clv, p_alive, total)
-        })
+        .map(|d| (format!("decile {} (top {}0-{}0%)", d + 1, d, d + 1), order[d * n / 10..(d + 1) * n / 10].to_vec()))
         .collect()
 }
 
-/// Segments between ascending CLV thresholds, highest first: [t_k, ∞), ..., [t_1, t_2), below t_1.
-pub fn by_thresholds(clv: &[f64], p_alive: &[f64], thresholds: &[f64]) -> Vec<Segment> {
-    let total: f64 = clv.iter().sum();
+/// The members of the segments between ascending CLV thresholds, highest first: [t_k, ∞), ..., [t_1, t_2),
+/// below t_1, with their labels.
+pub fn threshold_members(clv: &[f64], thresholds: &[f64]) -> Vec<(String, Vec<usize>)> {
     let mut bounds = vec![f64::NEG_INFINITY];
     bounds.extend_from_slice(thresholds);
     bounds.push(f64::INFINITY);
@@ -64,15 +61,39 @@ pub fn by_thresholds(clv: &[f64], p_alive: &[f64], thresholds: &[f64]) -> Vec<Se
         .rev()
         .map(|k| {
             let (lo, hi) = (bounds[k], bounds[k + 1]);
-            let members: Vec<usize> = (0..clv.len()).filter(|&i| clv[i] >= lo && clv[i] < hi).collect();
             let label = match (lo.is_finite(), hi.is_finite()) {
                 (false, _) => format!("clv below {hi}"),
                 (_, false) => format!("clv {lo} and above"),
                 _ => format!("clv {lo} to {hi}"),
             };
-            segment(label, &members, clv, p_alive, total)
+            (label, (0..clv.len()).filter(|&i| clv[i] >= lo && clv[i] < hi).collect())
         })
         .collect()
+}
+
+/// The segments of a membership (from [`decile_members`] or [`threshold_members`]).
+pub fn segments_of(members: &[(String, Vec<usize>)], clv: &[f64], p_alive: &[f64]) -> Vec<Segment> {
+    let total: f64 = clv.iter().sum();
+    members.iter().map(|(label, m)| segment(label.clone(), m, clv, p_alive, total)).collect()
+}
+
+/// Each customer's segment index in a membership.
+pub fn segment_index(members: &[(String, Vec<usize>)], customers: usize) -> Vec<usize> {
+    let mut index = vec![0; customers];
+    for (s, (_, m)) in members.iter().enumerate() {
+        m.iter().for_each(|&i| index[i] = s);
+    }
+    index
+}
+
+/// Deciles by CLV, highest first (ties broken by position, so the split is reproducible).
+pub fn deciles(clv: &[f64], p_alive: &[f64]) -> Vec<Segment> {
+    segments_of(&decile_members(clv), clv, p_alive)
+}
+
+/// Segments between ascending CLV thresholds, highest first: [t_k, ∞), ..., [t_1, t_2), below t_1.
+pub fn by_thresholds(clv: &[f64], p_alive: &[f64], thresholds: &[f64]) -> Vec<Segment> {
+    segments_of(&threshold_members(clv, thresholds), clv, p_alive)
 }
 
 #[cfg(test)]

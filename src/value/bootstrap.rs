@@ -1,0 +1,225 @@
+//! Intervals for a valuation by the bootstrap (Efron & Tibshirani 1993, percentile intervals): customers are
+//! resampled with replacement, the count and spend models refitted on each resample (warm-started at the point
+//! estimate), and the base as it is (every customer once) valued under each replicate's parameters. The spread of
+//! the replicates' customer equity, segment values and per-customer figures is the uncertainty that comes from
+//! having estimated the parameters on this base.
+//!
+//! Replicates are independent and run in parallel; replicate b draws from its own generator seeded from
+//! (seed, b), and every sum runs in a fixed order, so the same seed gives the same intervals whatever the thread
+//! count. Memory stays proportional to the customers: per-customer quantiles are taken chunk by chunk (a chunk's
+//! customers under every replicate), never holding replicates × customers.
+
+use super::discount::Schedule;
+use super::lifetime::value_customers;
+use crate::count::CountModel;
+use crate::count::simulate::customer_rng;
+use crate::data::SummaryTable;
+use crate::models::ModelKind;
+use crate::spend::GammaGamma;
+use rand::RngExt;
+use rayon::prelude::*;
+
+/// What to bootstrap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BootstrapPlan {
+    /// Replicates (resamples).
+    pub replicates: usize,
+    /// Seed of the resampling.
+    pub seed: u64,
+    /// Coverage of the intervals (0.9 for 5% to 95%).
+    pub level: f64,
+}
+
+/// A low and a high end.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Interval {
+    /// Lower end.
+    pub low: f64,
+    /// Upper end.
+    pub high: f64,
+}
+
+/// One customer's intervals.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CustomerIntervals {
+    /// CLV.
+    pub clv: Interval,
+    /// Expected purchases over the valuation's reporting horizon.
+    pub expected_purchases: Interval,
+    /// P(alive).
+    pub p_alive: Interval,
+}
+
+/// The bootstrap's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bootstrap {
+    /// Coverage of the intervals.
+    pub level: f64,
+    /// Replicates asked for.
+    pub replicates: usize,
+    /// Replicates whose refit failed (neither converged nor reached a boundary limit); left out.
+    pub failed: usize,
+    /// Customer equity under each kept replicate, in replicate order.
+    pub equity: Vec<f64>,
+    /// The percentile interval of customer equity.
+    pub equity_interval: Interval,
+    /// The percentile interval of each segment's total value (segments as given, fixed across replicates).
+    pub segments: Vec<Interval>,
+    /// Every customer's intervals, in table order.
+    pub customers: Vec<CustomerIntervals>,
+}
+
+/// The `q`-quantile (0..1) of `values` (sorted in place), by linear interpolation between order statistics.
+pub fn quantile(values: &mut [f64], q: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let position = q.clamp(0.0, 1.0) * (values.len().saturating_sub(1)) as f64;
+    let (below, above) = (position.floor() as usize, position.ceil() as usize);
+    let fraction = position - below as f64;
+    match values.len() {
+        0 => f64::NAN,
+        _ => values[below] + (values[above] - values[below]) * fraction,
+    }
+}
+
+/// The percentile interval of `values` at `level`.
+pub fn percentile_interval(values: &mut [f64], level: f64) -> Interval {
+    let tail = (1.0 - level) / 2.0;
+    Interval { low: quantile(values, tail), high: quantile(values, 1.0 - tail) }
+}
+
+/// How many times each of `n` customers is drawn in replicate `b`: n draws with replacement.
+fn resample_counts(n: usize, seed: u64, b: usize) -> Vec<f64> {
+    let mut rng = customer_rng(seed ^ 0xB007_57A9, b);
+    let mut counts = vec![0.0; n];
+    for _ in 0..n {
+        counts[rng.random_range(0..n)] += 1.0;
+    }
+    counts
+}
+
+/// The parameters of each replicate: (count model, spend model), `None` where a refit failed.
+/// The point estimates `count` and `spend` are the warm starts.
+pub fn refit_replicates(
+    table: &SummaryTable,
+    kind: ModelKind,
+    count: &[f64],
+    spend: &[f64],
+    plan: &BootstrapPlan,
+) -> Vec<Option<(Vec<f64>, Vec<f64>)>> {
+    (0..plan.replicates)
+        .into_par_iter()
+        .map(|b| {
+            let weights = resample_counts(table.len(), plan.seed, b);
+            let count_rows = kind.weighted_fit_rows(table, Some(&weights)).ok()?;
+            let count_fit = kind.fit(&count_rows, Some(count));
+            let spend_rows = ModelKind::GammaGamma.weighted_fit_rows(table, Some(&weights)).ok()?;
+            let spend_fit = ModelKind::GammaGamma.fit(&spend_rows, Some(spend));
+            let usable = count_fit.diagnostics.usable() && spend_fit.diagnostics.usable() && spend_fit.params[1] > 1.0;
+            usable.then_some((count_fit.params, spend_fit.params))
+        })
+        .collect()
+}
+
+/// Customers valued together under every replicate.
+const CHUNK: usize = 16_384;
+
+/// Values `table` under each replicate's parameters and takes the intervals. `segment_of[i]` is customer i's
+/// segment (0..segments), fixed across replicates.
+pub fn bootstrap_values(
+    table: &SummaryTable,
+    kind: ModelKind,
+    replicates: &[Option<(Vec<f64>, Vec<f64>)>],
+    schedule: &Schedule,
+    margin: f64,
+    segment_of: &[usize],
+    level: f64,
+) -> Bootstrap {
+    let models: Vec<(Box<dyn CountModel>, GammaGamma)> = replicates
+        .iter()
+        .flatten()
+        .map(|(c, s)| (kind.count_model(c).expect("a count model"), GammaGamma::from_params(s)))
+        .collect();
+    let kept = models.len();
+    let segments = segment_of.iter().copied().max().map_or(0, |m| m + 1);
+    let chunks: Vec<std::ops::Range<usize>> =
+        (0..table.len()).step_by(CHUNK).map(|start| start..(start + CHUNK).min(table.len())).collect();
+    // Per chunk: the customers' intervals, and per replicate the chunk's equity and segment sums.
+    let results: Vec<(Vec<CustomerIntervals>, Vec<f64>, Vec<Vec<f64>>)> = chunks
+        .par_iter()
+        .map(|range| {
+            let part = table.subset(range.clone());
+            let values: Vec<Vec<crate::value::lifetime::CustomerValue>> = models
+                .iter()
+                .map(|(count, spend)| value_customers(count.as_ref(), spend, &part, schedule, margin))
+                .collect();
+            let equity: Vec<f64> = values.iter().map(|v| v.iter().map(|c| c.clv).sum()).collect();
+            let segment_sums: Vec<Vec<f64>> = values
+                .iter()
+                .map(|v| {
+                    let mut sums = vec![0.0; segments];
+                    v.iter().zip(range.clone()).for_each(|(c, i)| sums[segment_of[i]] += c.clv);
+                    sums
+                })
+                .collect();
+            let customers = (0..part.len())
+                .map(|k| {
+                    let draws = |f: fn(&crate::value::lifetime::CustomerValue) -> f64| {
+                        percentile_interval(&mut values.iter().map(|v| f(&v[k])).collect::<Vec<f64>>(), level)
+                    };
+                    CustomerIntervals {
+                        clv: draws(|c| c.clv),
+                        expected_purchases: draws(|c| c.expected_purchases),
+                        p_alive: draws(|c| c.p_alive),
+                    }
+                })
+                .collect();
+            (customers, equity, segment_sums)
+        })
+        .collect();
+    let mut equity = vec![0.0; kept];
+    let mut segment_values = vec![vec![0.0; kept]; segments];
+    let mut customers = Vec::with_capacity(table.len());
+    for (chunk_customers, chunk_equity, chunk_segments) in results {
+        customers.extend(chunk_customers);
+        equity.iter_mut().zip(&chunk_equity).for_each(|(e, c)| *e += c);
+        for (b, sums) in chunk_segments.iter().enumerate() {
+            sums.iter().enumerate().for_each(|(s, v)| segment_values[s][b] += v);
+        }
+    }
+    let equity_interval = percentile_interval(&mut equity.clone(), level);
+    Bootstrap {
+        level,
+        replicates: replicates.len(),
+        failed: replicates.len() - kept,
+        equity,
+        equity_interval,
+        segments: segment_values.iter_mut().map(|v| percentile_interval(v, level)).collect(),
+        customers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        let mut v = vec![4.0, 1.0, 3.0, 2.0, 5.0];
+        assert_eq!(quantile(&mut v, 0.5), 3.0);
+        assert_eq!(quantile(&mut v, 0.0), 1.0);
+        assert_eq!(quantile(&mut v, 1.0), 5.0);
+        assert_eq!(quantile(&mut v, 0.125), 1.5);
+        let i = percentile_interval(&mut (1..=101).map(f64::from).collect::<Vec<_>>(), 0.9);
+        assert_eq!((i.low, i.high), (6.0, 96.0));
+    }
+
+    #[test]
+    fn a_resample_draws_every_customer_on_average_once() {
+        let counts = resample_counts(10_000, 7, 3);
+        assert_eq!(counts.iter().sum::<f64>(), 10_000.0);
+        let absent = counts.iter().filter(|&&c| c == 0.0).count() as f64 / 10_000.0;
+        assert!((absent - (-1.0f64).exp()).abs() < 0.02, "{absent}");
+        assert_eq!(counts, resample_counts(10_000, 7, 3));
+        assert_ne!(counts, resample_counts(10_000, 7, 4));
+    }
+}
