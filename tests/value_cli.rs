@@ -166,3 +166,46 @@ fn compare_on_the_cdnow_holdout() {
     assert_eq!(result.status.code(), Some(1));
     assert!(stderr(&result).contains("no holdout columns"), "{}", stderr(&result));
 }
+
+#[test]
+fn bootstrap_intervals_through_the_binary() {
+    let dir = scratch("value-intervals");
+    let (summary, count, spend) = fitted(&dir);
+    let run = |threads: &str, name: &str| {
+        let out = dir.join(name);
+        let result = std::process::Command::new(env!("CARGO_BIN_EXE_clv"))
+            .args(["value", "--model", count.to_str().unwrap(), "--spend", spend.to_str().unwrap()])
+            .args([summary.to_str().unwrap(), "--intervals", "60", "--seed", "3", "--horizon", "2y"])
+            .args(["-o", out.to_str().unwrap()])
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(result.status.success(), "{}", stderr(&result));
+        (fs::read_to_string(out).unwrap(), stderr(&result))
+    };
+    let (one, report) = run("1", "one.csv");
+    let (three, _) = run("3", "three.csv");
+    assert_eq!(one, three, "the same seed gives the same intervals on 1 and 3 threads");
+    assert!(report.contains("90% interval") && report.contains("60 replicates"), "{report}");
+    // Every customer's value lies within its interval's ends or near them (percentile intervals of a smooth
+    // function of the parameters), and the ends are ordered.
+    let (values, low, high) = (column(&one, "clv"), column(&one, "clv_low"), column(&one, "clv_high"));
+    assert!(low.iter().zip(&high).all(|(l, h)| l <= h));
+    let inside = values.iter().zip(low.iter().zip(&high)).filter(|(v, (l, h))| l <= v && v <= h).count();
+    assert!(inside as f64 > 0.95 * values.len() as f64, "{inside} of {}", values.len());
+    let meta = read_json(&dir.join("one.csv.meta.json"));
+    let equity: f64 = values.iter().sum();
+    let interval = &meta["intervals"]["customer_equity"];
+    assert!(interval["low"].as_f64().unwrap() < equity && equity < interval["high"].as_f64().unwrap());
+    let bad = clv(&[
+        "value",
+        "--model",
+        count.to_str().unwrap(),
+        "--spend",
+        spend.to_str().unwrap(),
+        summary.to_str().unwrap(),
+        "--intervals",
+        "1",
+    ]);
+    assert!(stderr(&bad).contains("at least 2 replicates"), "{}", stderr(&bad));
+}
