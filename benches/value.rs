@@ -4,8 +4,7 @@
 //! Run: `cargo bench --bench value`.
 
 use clv::count::BgNbd;
-use clv::count::simulate::{SimulationPlan, simulate};
-use clv::data::customers::IdArena;
+use clv::count::simulate::{SimulationPlan, simulate, summary_table};
 use clv::data::{SummaryTable, TimeUnit};
 use clv::spend::GammaGamma;
 use clv::value::discount::Schedule;
@@ -26,28 +25,7 @@ fn table() -> &'static SummaryTable {
             max_purchases: 100_000,
             spend: Some(GG),
         };
-        let mut ids = IdArena::default();
-        let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, c) in simulate(&BG, &plan).iter().enumerate() {
-            let (x, t_x, t) = c.summary(plan.observation_end);
-            ids.push(i.to_string().as_bytes()).unwrap();
-            frequency.push(x as u32);
-            recency.push(t_x);
-            age.push(t);
-            spend.extend(c.mean_repeat_spend());
-        }
-        SummaryTable {
-            discrete: false,
-            unit: TimeUnit::Week,
-            calibration_end: None,
-            observation_end: None,
-            ids,
-            frequency,
-            recency,
-            age,
-            monetary_value: Some(spend),
-            holdout: None,
-        }
+        summary_table(&simulate(&BG, &plan), plan.observation_end, TimeUnit::Week, false)
     })
 }
 

@@ -2,9 +2,8 @@
 //! containing the true equity (the customers' expected discounted value under the true parameters) is close to
 //! 90%; and the intervals do not depend on the thread count.
 
-use clv::count::simulate::{SimulationPlan, simulate};
+use clv::count::simulate::{SimulationPlan, simulate, summary_table};
 use clv::count::{BgNbd, CountModel};
-use clv::data::customers::IdArena;
 use clv::data::{SummaryTable, TimeUnit};
 use clv::models::ModelKind;
 use clv::spend::GammaGamma;
@@ -26,28 +25,7 @@ fn dataset(n: usize, seed: u64) -> SummaryTable {
         max_purchases: 10_000,
         spend: Some(SPEND),
     };
-    let mut ids = IdArena::default();
-    let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (i, c) in simulate(&TRUTH, &plan).iter().enumerate() {
-        let (x, t_x, t) = c.summary(plan.observation_end);
-        ids.push(i.to_string().as_bytes()).unwrap();
-        frequency.push(x as u32);
-        recency.push(t_x);
-        age.push(t);
-        spend.extend(c.mean_repeat_spend());
-    }
-    SummaryTable {
-        unit: TimeUnit::Week,
-        discrete: false,
-        calibration_end: None,
-        observation_end: None,
-        ids,
-        frequency,
-        recency,
-        age,
-        monetary_value: Some(spend),
-        holdout: None,
-    }
+    summary_table(&simulate(&TRUTH, &plan), plan.observation_end, TimeUnit::Week, false)
 }
 
 /// The bootstrap interval of equity for one dataset, and the true equity.

@@ -3,10 +3,9 @@
 use super::{parse_day, write_output, write_summary_meta};
 use anyhow::{Result, bail};
 use clap::Args;
-use clv::count::simulate::{SimulationPlan, simulate};
-use clv::data::customers::IdArena;
+use clv::count::simulate::{SimulationPlan, simulate, summary_table};
 use clv::data::opportunities::OpportunityClock;
-use clv::data::{DateFormat, Day, SummaryTable, parse_horizon};
+use clv::data::{DateFormat, Day, parse_horizon};
 use clv::fit::model_file::ModelFile;
 use clv::retention::sbg::ShiftedBetaGeometric;
 use clv::retention::simulate::{SubscriptionPlan, simulate_subscriptions};
@@ -222,35 +221,4 @@ fn simulate_log_of_subscriptions(args: &SimulateArgs, file: &ModelFile, model: &
         );
     }
     Ok(())
-}
-
-/// The continuous-time summary of simulated customers, in simulation order.
-fn summary_table(
-    customers: &[clv::count::simulate::SimulatedCustomer],
-    end: f64,
-    unit: clv::data::TimeUnit,
-    discrete: bool,
-) -> SummaryTable {
-    let mut ids = IdArena::default();
-    let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (i, c) in customers.iter().enumerate() {
-        ids.push((i + 1).to_string().as_bytes()).expect("ids fit");
-        let (x, t_x, t) = c.summary(end);
-        frequency.push(x as u32);
-        recency.push(t_x);
-        age.push(t);
-        spend.extend(c.mean_repeat_spend());
-    }
-    SummaryTable {
-        unit,
-        discrete,
-        calibration_end: None,
-        observation_end: None,
-        ids,
-        frequency,
-        recency,
-        age,
-        monetary_value: (spend.len() == customers.len() && !spend.is_empty()).then_some(spend),
-        holdout: None,
-    }
 }

@@ -2,6 +2,8 @@
 //! see what a model implies. Customers join uniformly over a cohort window and are watched until a common end.
 
 use super::{CountModel, SimulationRng};
+use crate::data::customers::IdArena;
+use crate::data::{SummaryTable, TimeUnit};
 use crate::spend::GammaGamma;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -70,5 +72,32 @@ impl SimulatedCustomer {
     pub fn summary(&self, observation_end: f64) -> (f64, f64, f64) {
         let last = self.repeats.last().map_or(self.first, |t| *t);
         (self.repeats.len() as f64, last - self.first, observation_end - self.first)
+    }
+}
+
+/// The summary of simulated customers at `end` (times in `unit`; whole periods when `discrete`), in simulation
+/// order, ids 1, 2, ...; with `monetary_value` (mean repeat spend) when the purchases have amounts.
+pub fn summary_table(customers: &[SimulatedCustomer], end: f64, unit: TimeUnit, discrete: bool) -> SummaryTable {
+    let mut ids = IdArena::default();
+    let (mut frequency, mut recency, mut age, mut spend) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, c) in customers.iter().enumerate() {
+        ids.push((i + 1).to_string().as_bytes()).expect("ids fit");
+        let (x, t_x, t) = c.summary(end);
+        frequency.push(x as u32);
+        recency.push(t_x);
+        age.push(t);
+        spend.extend(c.mean_repeat_spend());
+    }
+    SummaryTable {
+        unit,
+        discrete,
+        calibration_end: None,
+        observation_end: None,
+        ids,
+        frequency,
+        recency,
+        age,
+        monetary_value: (spend.len() == customers.len() && !spend.is_empty()).then_some(spend),
+        holdout: None,
     }
 }
