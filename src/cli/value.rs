@@ -11,6 +11,7 @@ use clv::value::bootstrap::{Bootstrap, BootstrapPlan, bootstrap_values, refit_re
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
 use clv::value::segments::{Segment, decile_members, segment_index, segments_of, threshold_members};
+use clv::value::sensitivity::{delta_interval, describe_table, sensitivity_table, standard_horizons, standard_rates};
 use clv::value::simple::estimate_inputs;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -66,6 +67,10 @@ pub struct ValueArgs {
     /// Seed of the bootstrap resampling (the same seed gives the same intervals on any thread count).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Add the sensitivity table: customer equity at 5%, 10%, 15% (and the chosen rate) a year over 1, 3, 5 years
+    /// and no limit.
+    #[arg(long)]
+    sensitivity: bool,
     /// Acquisition cost of a new customer: adds LTV:CAC per segment.
     #[arg(long, conflicts_with_all = ["acquisition_spend", "new_customers"])]
     cac: Option<f64>,
@@ -233,6 +238,29 @@ pub fn run(args: ValueArgs) -> Result<()> {
         Some(replicates) => Some(bootstrap(&args, replicates, &count_file, &spend_file, &table, &schedule, &members)?),
         None => None,
     };
+    let kind: ModelKind = count_file.model.parse().map_err(anyhow::Error::msg)?;
+    let count_params = count_file
+        .parameters_in_order(model_parameters(&count_file.model).expect("a count model has parameters"))
+        .map_err(anyhow::Error::msg)?;
+    let flat = |c: &Option<Vec<Vec<f64>>>| c.as_ref().map(|rows| rows.concat());
+    let delta = match intervals {
+        Some(_) => delta_interval(
+            &table,
+            kind,
+            &count_params,
+            flat(&count_file.covariance).as_deref(),
+            &[spend.p, spend.q, spend.gamma],
+            flat(&spend_file.covariance).as_deref(),
+            &schedule,
+            args.valuation.margin,
+            args.level,
+        ),
+        None => None,
+    };
+    let sensitivity = args.sensitivity.then(|| {
+        let rates = standard_rates(args.valuation.discount_rate);
+        sensitivity_table(&table, kind, &count_params, &spend, &rates, &standard_horizons(unit))
+    });
     let simple = match args.retention {
         Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,
         None => estimate_inputs(&table),
@@ -305,7 +333,9 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 "level": b.level,
                 "seed": args.seed,
                 "customer_equity": b.equity_interval,
+                "customer_equity_delta_method": delta.map(|d| d.1),
             })),
+            "sensitivity": sensitivity,
         });
         write_meta(path, &meta)?;
     }
@@ -332,6 +362,28 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 cac,
                 intervals.as_ref()
             )
+        );
+        if let Some((_, d)) = delta {
+            eprintln!(
+                "  delta method: {:.0}% interval of customer equity {:.2} to {:.2} (from the fits' covariance)",
+                args.level * 100.0,
+                d.low,
+                d.high
+            );
+        }
+        if let Some(t) = &sensitivity {
+            eprint!(
+                "sensitivity: customer equity at margin {}\n{}",
+                args.valuation.margin,
+                describe_table(t, args.valuation.margin, unit)
+            );
+        }
+        eprint!(
+            "{}",
+            match &args.output {
+                Some(path) => format!("  written to          {}\n", path.display()),
+                None => String::new(),
+            }
         );
     }
     Ok(())
@@ -424,9 +476,6 @@ fn report(
             "  (CAC {c:.2}; max CAC = mean clv / {} for LTV:CAC = {})",
             args.target_ratio, args.target_ratio
         );
-    }
-    if let Some(path) = &args.output {
-        let _ = writeln!(t, "  written to          {}", path.display());
     }
     t
 }

@@ -7,4 +7,5 @@ pub mod discount;
 pub mod interpolate;
 pub mod lifetime;
 pub mod segments;
+pub mod sensitivity;
 pub mod simple;
