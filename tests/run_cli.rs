@@ -238,3 +238,34 @@ fn a_population_without_drop_out_runs_with_its_boundary_model_said() {
     assert!(remade.status.success(), "{}", stderr(&remade));
     assert_eq!(fs::read_to_string(out.join("report.html")).unwrap(), page);
 }
+
+#[test]
+fn a_run_with_intervals_and_the_sensitivity_table() {
+    let dir = scratch("run-intervals").join("out");
+    let result = run_into(&dir, &["--intervals", "40", "--level", "0.8", "--seed", "5", "--margin", "0.3"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(String::from_utf8_lossy(&result.stdout).contains("80% interval"));
+    let record = read_json(&dir.join("run.json"));
+    let value = &record["value"];
+    let equity = value["customer_equity"].as_f64().unwrap();
+    let intervals = &value["intervals"];
+    assert_eq!((intervals["replicates"].as_u64(), intervals["seed"].as_u64()), (Some(40), Some(5)));
+    for key in ["equity", "equity_delta_method"] {
+        let (low, high) = (intervals[key]["low"].as_f64().unwrap(), intervals[key]["high"].as_f64().unwrap());
+        assert!(low < equity && equity < high, "{key}: {low} {equity} {high}");
+    }
+    assert_eq!(intervals["segments"].as_array().unwrap().len(), 10);
+    // The sensitivity table holds the run's own figure: 10% a year, no limit, at margin 1 (x 0.3).
+    let table = &value["sensitivity"];
+    let column = table["rates"].as_array().unwrap().iter().position(|r| r.as_f64() == Some(0.1)).unwrap();
+    let no_limit = table["equity"][3][column].as_f64().unwrap();
+    assert!((no_limit * 0.3 / equity - 1.0).abs() < 1e-12, "{no_limit} vs {equity}");
+    let header = fs::read_to_string(dir.join("customers.csv")).unwrap().lines().next().unwrap().to_string();
+    assert!(
+        header.ends_with(
+            "clv_low,clv_high,expected_purchases_52_low,expected_purchases_52_high,p_alive_low,p_alive_high"
+        )
+    );
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("With 80% confidence") && page.contains("a year"), "report shows intervals and sensitivity");
+}

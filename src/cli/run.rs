@@ -7,7 +7,7 @@
 use super::fit::ModelChoice;
 use super::progress::ProgressLine;
 use super::summarize::{LogArgs, NegativePolicy};
-use super::value::ValuationArgs;
+use super::value::{IntervalArgs, ValuationArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use clv::count::CountModel;
@@ -19,14 +19,16 @@ use clv::report::diagnostics::{
     conditional_expectations, decile_comparison, frequency_recency_grid, tracking, value_concentration,
 };
 use clv::report::{
-    CandidateRow, ComparisonSection, DataSection, DiagnosticsSection, FittedModel, RUN_FORMAT_VERSION, RunRecord,
-    Settings, ValueSection, html,
+    CandidateRow, ComparisonSection, DataSection, DiagnosticsSection, FittedModel, IntervalSection, RUN_FORMAT_VERSION,
+    RunRecord, Settings, ValueSection, html,
 };
 use clv::spend::GammaGamma;
+use clv::value::bootstrap::{Bootstrap, Interval, bootstrap};
 use clv::value::compare::backtest;
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
-use clv::value::segments::deciles;
+use clv::value::segments::{decile_members, deciles, segment_index};
+use clv::value::sensitivity::{SensitivityTable, delta_interval, sensitivity_table, standard_horizons, standard_rates};
 use clv::value::simple::{SimpleInputs, estimate_inputs};
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -66,6 +68,8 @@ pub struct RunArgs {
     model: ModelChoice,
     #[command(flatten)]
     valuation: ValuationArgs,
+    #[command(flatten)]
+    interval: IntervalArgs,
     /// Replace a run already in the folder.
     #[arg(long)]
     force: bool,
@@ -306,13 +310,14 @@ pub fn run(args: RunArgs) -> Result<()> {
         Ok((rows, estimate, started.elapsed().as_secs_f64(), spend))
     })?;
     let simple = estimate_inputs(&table);
-    let (values, simple_clv) = steps.run(3, || {
+    let (values, simple_clv, uncertainty) = steps.run(3, || {
         let values = value_customers(model.as_ref(), &spend, &table, &schedule, args.valuation.margin);
         if let Some(i) = values.iter().position(|v| !v.clv.is_finite()) {
             bail!("no reliable value for customer '{}'", String::from_utf8_lossy(table.ids.get(i)));
         }
         let simple_clv: Vec<f64> = (0..table.len()).map(|i| simple.clv(&table, i, args.valuation.margin)).collect();
-        Ok((values, simple_clv))
+        let uncertainty = uncertainty(&args, &table, &count, &spend_estimate, &values, &schedule)?;
+        Ok((values, simple_clv, uncertainty))
     })?;
     let comparison = steps.run(4, || match &table.holdout {
         None => Ok(None),
@@ -336,6 +341,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             &simple,
             comparison.as_ref(),
             &schedule,
+            &uncertainty,
         );
         staging.write("summary.csv", |out| table.write_csv(out))?;
         let meta = clv::data::summary_csv::meta_of(&table);
@@ -348,7 +354,9 @@ pub fn run(args: RunArgs) -> Result<()> {
             staging.write(name, |out| Ok(serde_json::to_writer_pretty(out, file)?))?;
         }
         staging.write("customers.csv", |out| {
-            write_customers(out, &table, &values, &simple_clv, record.settings.prediction_horizon, comparison.as_ref())
+            let horizons = (record.settings.prediction_horizon, reporting_horizon(&schedule, table.unit));
+            let bootstrap = uncertainty.bootstrap.as_ref();
+            write_customers(out, &table, &values, &simple_clv, horizons, comparison.as_ref(), bootstrap)
         })?;
         let mut record = record;
         record.files = [
@@ -391,6 +399,7 @@ fn build_record(
     simple: &SimpleInputs,
     comparison: Option<&clv::value::compare::Backtest>,
     schedule: &Schedule,
+    uncertainty: &Uncertainty,
 ) -> RunRecord {
     let unit = table.unit;
     let prediction_horizon = table.holdout.as_ref().map_or(reporting_horizon(schedule, unit), |h| h.duration);
@@ -451,6 +460,16 @@ fn build_record(
             mean_p_alive: alive.iter().sum::<f64>() / n,
             segments: deciles(&clv, &alive),
             simple_inputs: simple.how.clone(),
+            intervals: uncertainty.bootstrap.as_ref().map(|b| IntervalSection {
+                level: b.level,
+                replicates: b.replicates,
+                failed: b.failed,
+                seed: args.interval.seed,
+                equity: b.equity_interval,
+                equity_delta_method: uncertainty.delta,
+                segments: b.segments.clone(),
+            }),
+            sensitivity: Some(uncertainty.sensitivity.clone()),
         },
         comparison: comparison.map(|c| ComparisonSection {
             holdout_length: prediction_horizon,
@@ -469,6 +488,56 @@ fn build_record(
     }
 }
 
+/// What a run knows of its valuation's uncertainty: bootstrap and delta-method intervals when asked for, and the
+/// sensitivity to the rate and the horizon.
+struct Uncertainty {
+    bootstrap: Option<Bootstrap>,
+    delta: Option<Interval>,
+    sensitivity: SensitivityTable,
+}
+
+fn uncertainty(
+    args: &RunArgs,
+    table: &SummaryTable,
+    count: &CountFit,
+    spend: &Estimate,
+    values: &[clv::value::lifetime::CustomerValue],
+    schedule: &Schedule,
+) -> Result<Uncertainty> {
+    let rates = standard_rates(args.valuation.discount_rate);
+    let gamma_gamma = GammaGamma::from_params(&spend.params);
+    let sensitivity = sensitivity_table(
+        table,
+        count.kind,
+        &count.estimate.params,
+        &gamma_gamma,
+        &rates,
+        &standard_horizons(table.unit),
+    );
+    let Some(plan) = args.interval.plan() else {
+        return Ok(Uncertainty { bootstrap: None, delta: None, sensitivity });
+    };
+    let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
+    let segment_of = segment_index(&decile_members(&clv), table.len());
+    let margin = args.valuation.margin;
+    let bootstrap =
+        bootstrap(table, count.kind, &count.estimate.params, &spend.params, schedule, margin, &segment_of, &plan)
+            .map_err(anyhow::Error::msg)?;
+    let delta = delta_interval(
+        table,
+        count.kind,
+        &count.estimate.params,
+        count.estimate.covariance.as_deref(),
+        &spend.params,
+        spend.covariance.as_deref(),
+        schedule,
+        margin,
+        args.interval.level,
+    )
+    .map(|d| d.1);
+    Ok(Uncertainty { bootstrap: Some(bootstrap), delta, sensitivity })
+}
+
 /// `customers.csv`: the summary columns and every per-customer figure, with each customer's decile of CLV
 /// (1 = the most valuable tenth).
 fn write_customers(
@@ -476,8 +545,9 @@ fn write_customers(
     table: &SummaryTable,
     values: &[clv::value::lifetime::CustomerValue],
     simple_clv: &[f64],
-    horizon: f64,
+    (horizon, reporting): (f64, f64),
     comparison: Option<&clv::value::compare::Backtest>,
+    intervals: Option<&Bootstrap>,
 ) -> std::io::Result<()> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].clv.total_cmp(&values[a].clv).then(a.cmp(&b)));
@@ -500,6 +570,12 @@ fn write_customers(
         "simple_clv",
         "decile",
     ]);
+    // The bootstrap's expected purchases are over the valuation's reporting horizon (a year for no limit).
+    let purchases_ends =
+        [format!("expected_purchases_{reporting}_low"), format!("expected_purchases_{reporting}_high")];
+    if intervals.is_some() {
+        header.extend(["clv_low", "clv_high", &purchases_ends[0], &purchases_ends[1], "p_alive_low", "p_alive_high"]);
+    }
     w.write_record(&header)?;
     let spend = table.monetary_value.as_deref().unwrap_or(&[]);
     for (i, v) in values.iter().enumerate() {
@@ -519,6 +595,11 @@ fn write_customers(
                 .map(|x| x.to_string()),
         );
         record.push(decile[i].to_string());
+        if let Some(b) = intervals {
+            let c = &b.customers[i];
+            let ends = [c.clv, c.expected_purchases, c.p_alive];
+            record.extend(ends.iter().flat_map(|e| [e.low.to_string(), e.high.to_string()]));
+        }
         w.write_record(&record)?;
     }
     w.flush()
@@ -555,6 +636,17 @@ fn terminal_summary(r: &RunRecord, out: &Path) -> String {
         "  customer equity    {:.2} ({}, margin {})\n  simple formula     {:.2}\n",
         r.value.customer_equity, r.settings.discounting, r.settings.margin, r.value.simple_equity
     ));
+    if let Some(i) = &r.value.intervals {
+        let delta =
+            i.equity_delta_method.map_or(String::new(), |d| format!("; delta method {:.2} to {:.2}", d.low, d.high));
+        text.push_str(&format!(
+            "  {:.0}% interval       {:.2} to {:.2} (bootstrap, {} replicates){delta}\n",
+            i.level * 100.0,
+            i.equity.low,
+            i.equity.high,
+            i.replicates
+        ));
+    }
     if let Some(c) = &r.comparison {
         text.push_str(&format!("  holdout            {}\n", c.verdict));
     }

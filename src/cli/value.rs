@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use clv::data::{parse_horizon, read_summary};
 use clv::fit::model_file::{ModelFile, model_parameters};
 use clv::models::{ModelKind, check_time_kind, summary_fingerprint};
-use clv::value::bootstrap::{Bootstrap, BootstrapPlan, bootstrap_values, refit_replicates};
+use clv::value::bootstrap::{Bootstrap, BootstrapPlan, bootstrap};
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
 use clv::value::segments::{Segment, decile_members, segment_index, segments_of, threshold_members};
@@ -57,16 +57,8 @@ pub struct ValueArgs {
     /// CLV thresholds of the segments, ascending (e.g. 10,50,100) [default: deciles]
     #[arg(long, value_delimiter = ',', value_name = "T1,T2,...")]
     segments: Option<Vec<f64>>,
-    /// Bootstrap replicates for intervals (customers resampled, both models refitted, the base revalued): adds
-    /// the *_low and *_high columns and the intervals of customer equity and of each segment's value.
-    #[arg(long, value_name = "N")]
-    intervals: Option<usize>,
-    /// Coverage of the intervals (0.9: from the 5th to the 95th percentile of the replicates).
-    #[arg(long, default_value_t = 0.9)]
-    level: f64,
-    /// Seed of the bootstrap resampling (the same seed gives the same intervals on any thread count).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    #[command(flatten)]
+    interval: IntervalArgs,
     /// Add the sensitivity table: customer equity at 5%, 10%, 15% (and the chosen rate) a year over 1, 3, 5 years
     /// and no limit.
     #[arg(long)]
@@ -120,47 +112,32 @@ impl ValuationArgs {
     }
 }
 
+/// Bootstrap intervals: the flags `clv value` and `clv run` share.
+#[derive(Args, Debug, Clone)]
+pub struct IntervalArgs {
+    /// Bootstrap replicates for intervals (customers resampled, both models refitted, the base revalued): adds
+    /// the *_low and *_high columns and the intervals of customer equity (with the delta method's) and of each
+    /// segment's value.
+    #[arg(long, value_name = "N")]
+    pub intervals: Option<usize>,
+    /// Coverage of the intervals (0.9: from the 5th to the 95th percentile of the replicates).
+    #[arg(long, default_value_t = 0.9)]
+    pub level: f64,
+    /// Seed of the bootstrap resampling (the same seed gives the same intervals on any thread count).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl IntervalArgs {
+    /// The bootstrap's plan, when intervals are asked for.
+    pub fn plan(&self) -> Option<BootstrapPlan> {
+        self.intervals.map(|replicates| BootstrapPlan { replicates, seed: self.seed, level: self.level })
+    }
+}
+
 /// The per-customer interval columns, after the values.
 const INTERVAL_COLUMNS: [&str; 6] =
     ["clv_low", "clv_high", "expected_purchases_low", "expected_purchases_high", "p_alive_low", "p_alive_high"];
-
-/// Refits both models on `replicates` resamples of the customers and values the base under each.
-fn bootstrap(
-    args: &ValueArgs,
-    replicates: usize,
-    count_file: &ModelFile,
-    spend_file: &ModelFile,
-    table: &clv::data::SummaryTable,
-    schedule: &Schedule,
-    members: &[(String, Vec<usize>)],
-) -> Result<Bootstrap> {
-    if replicates < 2 || !(args.level > 0.0 && args.level < 1.0) {
-        bail!("--intervals needs at least 2 replicates (200 or more for 90% intervals) and --level between 0 and 1");
-    }
-    let kind: ModelKind = count_file.model.parse().map_err(anyhow::Error::msg)?;
-    let names = model_parameters(&count_file.model).expect("a count model has parameters");
-    let count = count_file.parameters_in_order(names).map_err(anyhow::Error::msg)?;
-    let spend = spend_file.parameters_in_order(&clv::spend::gamma_gamma::PARAMETERS).map_err(anyhow::Error::msg)?;
-    let plan = BootstrapPlan { replicates, seed: args.seed, level: args.level };
-    let progress = ProgressLine::new("bootstrap", args.quiet);
-    progress.update_count("refitting", 0, replicates as u64);
-    let fits = refit_replicates(table, kind, &count, &spend, &plan);
-    progress.update_count("valuing the base under each replicate", 0, 1);
-    let result = bootstrap_values(
-        table,
-        kind,
-        &fits,
-        schedule,
-        args.valuation.margin,
-        &segment_index(members, table.len()),
-        args.level,
-    );
-    progress.finish();
-    if result.equity.len() < 2 {
-        bail!("only {} of {replicates} bootstrap refits succeeded: no interval", result.equity.len());
-    }
-    Ok(result)
-}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum ScheduleKind {
@@ -234,14 +211,23 @@ pub fn run(args: ValueArgs) -> Result<()> {
         Some(t) => threshold_members(&clv, t),
         None => decile_members(&clv),
     };
-    let intervals = match args.intervals {
-        Some(replicates) => Some(bootstrap(&args, replicates, &count_file, &spend_file, &table, &schedule, &members)?),
-        None => None,
-    };
     let kind: ModelKind = count_file.model.parse().map_err(anyhow::Error::msg)?;
     let count_params = count_file
         .parameters_in_order(model_parameters(&count_file.model).expect("a count model has parameters"))
         .map_err(anyhow::Error::msg)?;
+    let spend_params = [spend.p, spend.q, spend.gamma];
+    let intervals = match args.interval.plan() {
+        Some(plan) => {
+            let progress = ProgressLine::new("bootstrap", args.quiet);
+            progress.update_count("refitting and revaluing", 0, plan.replicates as u64);
+            let segment_of = segment_index(&members, table.len());
+            let margin = args.valuation.margin;
+            let result = bootstrap(&table, kind, &count_params, &spend_params, &schedule, margin, &segment_of, &plan);
+            progress.finish();
+            Some(result.map_err(anyhow::Error::msg)?)
+        }
+        None => None,
+    };
     let flat = |c: &Option<Vec<Vec<f64>>>| c.as_ref().map(|rows| rows.concat());
     let delta = match intervals {
         Some(_) => delta_interval(
@@ -249,11 +235,11 @@ pub fn run(args: ValueArgs) -> Result<()> {
             kind,
             &count_params,
             flat(&count_file.covariance).as_deref(),
-            &[spend.p, spend.q, spend.gamma],
+            &spend_params,
             flat(&spend_file.covariance).as_deref(),
             &schedule,
             args.valuation.margin,
-            args.level,
+            args.interval.level,
         ),
         None => None,
     };
@@ -331,7 +317,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 "replicates": b.replicates,
                 "failed_replicates": b.failed,
                 "level": b.level,
-                "seed": args.seed,
+                "seed": args.interval.seed,
                 "customer_equity": b.equity_interval,
                 "customer_equity_delta_method": delta.map(|d| d.1),
             })),
@@ -366,7 +352,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
         if let Some((_, d)) = delta {
             eprintln!(
                 "  delta method: {:.0}% interval of customer equity {:.2} to {:.2} (from the fits' covariance)",
-                args.level * 100.0,
+                args.interval.level * 100.0,
                 d.low,
                 d.high
             );
@@ -422,7 +408,7 @@ fn report(
             b.equity_interval.high,
             b.replicates,
             b.failed,
-            args.seed
+            args.interval.seed
         );
     }
     let _ = writeln!(

@@ -95,10 +95,16 @@ pub fn render(record: &RunRecord) -> String {
 fn headline(html: &mut String, r: &RunRecord) {
     let _ = write!(
         html,
-        "<p class=\"headline\">The {} customers are worth <b>{}</b> ({}; margin {}). The simple formula says {}. \
+        "<p class=\"headline\">The {} customers are worth <b>{}</b>{} ({}; margin {}). The simple formula says {}. \
          Purchases are modelled by {}{}.</p>",
         r.data.customers,
         money(r.value.customer_equity),
+        r.value.intervals.as_ref().map_or(String::new(), |i| format!(
+            " ({:.0}% interval {} to {})",
+            i.level * 100.0,
+            money(i.equity.low),
+            money(i.equity.high)
+        )),
         escape(&r.settings.discounting),
         r.settings.margin,
         money(r.value.simple_equity),
@@ -315,20 +321,70 @@ fn value_section(html: &mut String, r: &RunRecord) {
         v.expected_purchases,
         v.mean_p_alive
     );
+    if let Some(i) = &v.intervals {
+        let _ = write!(
+            html,
+            "<p>With {:.0}% confidence the customers are worth <b>{} to {}</b> (bootstrap: customers resampled {} times, \
+             both models refitted on each resample{}){}.</p>",
+            i.level * 100.0,
+            money(i.equity.low),
+            money(i.equity.high),
+            i.replicates,
+            if i.failed > 0 { format!(", {} refits failed and were left out", i.failed) } else { String::new() },
+            i.equity_delta_method.map_or(String::new(), |d| format!(
+                "; from the fits' covariance (delta method): {} to {}",
+                money(d.low),
+                money(d.high)
+            ))
+        );
+    }
+    let mut header = vec!["segment", "customers", "share of value", "mean CLV", "mean P(alive)"];
+    if v.intervals.is_some() {
+        header.push("segment value (interval)");
+    }
     let rows: Vec<Vec<String>> = v
         .segments
         .iter()
-        .map(|s| {
-            vec![
+        .enumerate()
+        .map(|(k, s)| {
+            let mut row = vec![
                 s.label.clone(),
                 s.customers.to_string(),
                 percent(s.share_of_value),
                 money(s.mean_clv),
                 format!("{:.3}", s.mean_p_alive),
-            ]
+            ];
+            if let Some(i) = v.intervals.as_ref().and_then(|i| i.segments.get(k)) {
+                row.push(format!("{} to {}", money(i.low), money(i.high)));
+            }
+            row
         })
         .collect();
-    html.push_str(&table(&["segment", "customers", "share of value", "mean CLV", "mean P(alive)"], &rows));
+    html.push_str(&table(&header, &rows));
+    if let Some(t) = &v.sensitivity {
+        let year =
+            365.25 / crate::data::TimeUnit::days(r.settings.time_unit.parse().unwrap_or(crate::data::TimeUnit::Week));
+        let mut header = vec!["horizon".to_string()];
+        header.extend(t.rates.iter().map(|rate| format!("{:.1}% a year", rate * 100.0)));
+        let rows: Vec<Vec<String>> = t
+            .horizons
+            .iter()
+            .zip(&t.equity)
+            .map(|(h, row)| {
+                let mut cells = vec![h.map_or("no limit".to_string(), |h| format!("{:.0} years", h / year))];
+                cells.extend(row.iter().map(|e| money(e * r.settings.margin)));
+                cells
+            })
+            .collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let _ = write!(
+            html,
+            "<p>How customer equity moves with the discount rate and the horizon (margin {}; it scales in proportion \
+             to the margin):</p>{}",
+            r.settings.margin,
+            table(&header, &rows)
+        );
+    }
     let c = &r.diagnostics.concentration;
     let mut lower = 0.0;
     let categories: Vec<String> = c

@@ -6,8 +6,10 @@ pub mod diagnostics;
 pub mod html;
 pub mod svg;
 
+use crate::value::bootstrap::Interval;
 use crate::value::compare::Accuracy;
 use crate::value::segments::Segment;
+use crate::value::sensitivity::SensitivityTable;
 use diagnostics::{ConditionalExpectations, DecileComparison, FrequencyRecencyGrid, Tracking, ValueConcentration};
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +177,31 @@ pub struct ValueSection {
     pub segments: Vec<Segment>,
     /// How the simple formula's inputs were estimated.
     pub simple_inputs: Vec<String>,
+    /// Intervals of customer equity and of each segment's value, when asked for.
+    #[serde(default)]
+    pub intervals: Option<IntervalSection>,
+    /// Customer equity across discount rates and horizons (margin 1).
+    #[serde(default)]
+    pub sensitivity: Option<SensitivityTable>,
+}
+
+/// The intervals of a valuation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntervalSection {
+    /// Coverage (0.9 for 90%).
+    pub level: f64,
+    /// Bootstrap replicates asked for.
+    pub replicates: usize,
+    /// Replicates whose refit failed, left out.
+    pub failed: usize,
+    /// Seed of the resampling.
+    pub seed: u64,
+    /// The bootstrap percentile interval of customer equity.
+    pub equity: Interval,
+    /// The delta-method interval, when both fits have a covariance.
+    pub equity_delta_method: Option<Interval>,
+    /// The bootstrap interval of each segment's total value, in the order of `segments`.
+    pub segments: Vec<Interval>,
 }
 
 /// The holdout comparison of the model with the simple formula.

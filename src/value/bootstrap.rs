@@ -198,6 +198,36 @@ pub fn bootstrap_values(
     }
 }
 
+/// The whole bootstrap: refits on `plan.replicates` resamples (warm-started at `count` and `spend`), then values
+/// the base under each. An error when the plan is invalid or fewer than two refits succeed.
+#[allow(clippy::too_many_arguments)]
+pub fn bootstrap(
+    table: &SummaryTable,
+    kind: ModelKind,
+    count: &[f64],
+    spend: &[f64],
+    schedule: &Schedule,
+    margin: f64,
+    segment_of: &[usize],
+    plan: &BootstrapPlan,
+) -> Result<Bootstrap, String> {
+    if plan.replicates < 2 || !(plan.level > 0.0 && plan.level < 1.0) {
+        return Err(
+            "intervals need at least 2 replicates (200 or more for 90% intervals) and a level between 0 and 1".into()
+        );
+    }
+    let fits = refit_replicates(table, kind, count, spend, plan);
+    let result = bootstrap_values(table, kind, &fits, schedule, margin, segment_of, plan.level);
+    if result.equity.len() < 2 {
+        return Err(format!(
+            "only {} of {} bootstrap refits succeeded: no interval",
+            result.equity.len(),
+            plan.replicates
+        ));
+    }
+    Ok(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
