@@ -33,7 +33,7 @@ fn interval_and_truth(table: &SummaryTable, replicates: usize, seed: u64) -> (f6
     let count = ModelKind::BgNbd.fit(&ModelKind::BgNbd.fit_rows(table).unwrap(), None);
     let spend = ModelKind::GammaGamma.fit(&ModelKind::GammaGamma.fit_rows(table).unwrap(), None);
     let plan = BootstrapPlan { replicates, seed, level: 0.9 };
-    let fits = refit_replicates(table, ModelKind::BgNbd, &count.params, &spend.params, &plan);
+    let fits = refit_replicates(table, ModelKind::BgNbd, &count.params, Some(&spend.params), &plan);
     let segments = vec![0; table.len()];
     let b = bootstrap_values(table, ModelKind::BgNbd, &fits, &SCHEDULE, 1.0, &segments, 0.9);
     let truth: f64 =
@@ -66,7 +66,7 @@ fn intervals_do_not_depend_on_the_thread_count() {
             let count = ModelKind::BgNbd.fit(&ModelKind::BgNbd.fit_rows(&table).unwrap(), None);
             let spend = ModelKind::GammaGamma.fit(&ModelKind::GammaGamma.fit_rows(&table).unwrap(), None);
             let plan = BootstrapPlan { replicates: 30, seed: 9, level: 0.9 };
-            let fits = refit_replicates(&table, ModelKind::BgNbd, &count.params, &spend.params, &plan);
+            let fits = refit_replicates(&table, ModelKind::BgNbd, &count.params, Some(&spend.params), &plan);
             let segments: Vec<usize> = (0..table.len()).map(|i| i % 3).collect();
             bootstrap_values(&table, ModelKind::BgNbd, &fits, &SCHEDULE, 0.5, &segments, 0.8)
         })

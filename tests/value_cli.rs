@@ -209,3 +209,29 @@ fn bootstrap_intervals_through_the_binary() {
     ]);
     assert!(stderr(&bad).contains("at least 2 replicates"), "{}", stderr(&bad));
 }
+
+#[test]
+fn compare_with_intervals_of_the_expected_totals() {
+    let dir = scratch("compare-intervals");
+    let (summary, count, spend) = fitted(&dir);
+    let result = clv(&[
+        "compare",
+        "--model",
+        count.to_str().unwrap(),
+        "--spend",
+        spend.to_str().unwrap(),
+        summary.to_str().unwrap(),
+        "--intervals",
+        "40",
+        "--level",
+        "0.8",
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let out = String::from_utf8_lossy(&result.stdout);
+    assert!(out.contains("80% intervals of the model's expected totals"), "{out}");
+    // The interval of expected holdout purchases surrounds the point prediction (1653.41 on CDNOW).
+    let line = out.lines().find(|l| l.trim_start().starts_with("purchases ") && l.contains("the actual")).unwrap();
+    let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.trim_end_matches(':').parse().ok()).collect();
+    assert!(numbers[0] < 1653.41 && 1653.41 < numbers[1], "{line}");
+    assert!(line.contains("the actual 1882.00 is"), "{line}");
+}

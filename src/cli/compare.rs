@@ -1,10 +1,14 @@
 //! `clv compare`: the model against the simple formula on the holdout period of a summary.
 
-use anyhow::Result;
+use super::value::IntervalArgs;
+use anyhow::{Result, bail};
 use clap::Args;
 use clv::data::read_summary;
 use clv::fit::model_file::ModelFile;
+use clv::fit::model_file::model_parameters;
+use clv::models::ModelKind;
 use clv::models::check_time_kind;
+use clv::value::bootstrap::{Interval, holdout_intervals, refit_replicates};
 use clv::value::compare::{Accuracy, backtest};
 use clv::value::simple::estimate_inputs;
 use std::fmt::Write as _;
@@ -14,6 +18,9 @@ const EXAMPLES: &str = "\
 Examples:
   # Purchases and revenue in the 39-week CDNOW holdout: BG/NBD + Gamma-Gamma against the simple formula
   clv compare --model models/summary.bg_nbd.json --spend models/summary.gamma_gamma.json summary.csv
+
+  # With 90% bootstrap intervals of the model's predicted totals: does the actual fall inside?
+  clv compare --model models/summary.bg_nbd.json --spend models/summary.gamma_gamma.json summary.csv --intervals 200
 
 The summary needs the holdout columns (summarise with --calibration-end before the last date).";
 
@@ -32,6 +39,8 @@ pub struct CompareArgs {
     /// Yearly retention for the simple formula (your own figure, 0 to 1) [default: estimated from the summary]
     #[arg(long)]
     retention: Option<f64>,
+    #[command(flatten)]
+    interval: IntervalArgs,
 }
 
 /// Runs `clv compare`.
@@ -60,6 +69,43 @@ pub fn run(args: CompareArgs) -> Result<()> {
         rows.push(("revenue", m.clone(), s.clone()));
     }
     print!("{}", verdict(&args, &file.model, table.len(), duration, unit, &rows, &simple.how));
+    if let Some(plan) = args.interval.plan() {
+        if plan.replicates < 2 || !(plan.level > 0.0 && plan.level < 1.0) {
+            bail!("--intervals needs at least 2 replicates and --level between 0 and 1");
+        }
+        let kind: ModelKind = file.model.parse().map_err(anyhow::Error::msg)?;
+        let count = file
+            .parameters_in_order(model_parameters(&file.model).expect("a count model"))
+            .map_err(anyhow::Error::msg)?;
+        let spend_params = spend.map(|g| vec![g.p, g.q, g.gamma]);
+        let fits = refit_replicates(&table, kind, &count, spend_params.as_deref(), &plan);
+        let kept = fits.iter().flatten().count();
+        if kept < 2 {
+            bail!("only {kept} of {} bootstrap refits succeeded: no interval", plan.replicates);
+        }
+        let (purchases, revenue) = holdout_intervals(&table, kind, &fits, plan.level);
+        let inside = |i: &Interval, actual: f64| if i.low <= actual && actual <= i.high { "inside" } else { "OUTSIDE" };
+        println!(
+            "  {:.0}% intervals of the model's expected totals (bootstrap: {} replicates, {} refits failed; seed {}); they \
+             hold the uncertainty of the estimates, not the randomness of the purchases themselves",
+            plan.level * 100.0,
+            plan.replicates,
+            plan.replicates - kept,
+            plan.seed
+        );
+        let mut totals = vec![("purchases", purchases, result.purchases.0.actual_total)];
+        if let (Some(interval), Some((model_revenue, _))) = (revenue, &result.revenue) {
+            totals.push(("revenue", interval, model_revenue.actual_total));
+        }
+        for (name, interval, actual) in totals {
+            println!(
+                "    {name:<28}{:.2} to {:.2}: the actual {actual:.2} is {}",
+                interval.low,
+                interval.high,
+                inside(&interval, actual)
+            );
+        }
+    }
     Ok(())
 }
 

@@ -11,8 +11,8 @@
 
 use super::discount::Schedule;
 use super::lifetime::value_customers;
-use crate::count::CountModel;
 use crate::count::simulate::customer_rng;
+use crate::count::{CountModel, predict_table};
 use crate::data::SummaryTable;
 use crate::models::ModelKind;
 use crate::spend::GammaGamma;
@@ -97,27 +97,79 @@ fn resample_counts(n: usize, seed: u64, b: usize) -> Vec<f64> {
     counts
 }
 
-/// The parameters of each replicate: (count model, spend model), `None` where a refit failed.
-/// The point estimates `count` and `spend` are the warm starts.
+/// One replicate's refitted parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replicate {
+    /// The count model's.
+    pub count: Vec<f64>,
+    /// The spend model's (Gamma-Gamma), when a spend model was refitted.
+    pub spend: Option<Vec<f64>>,
+}
+
+/// The parameters of each replicate, `None` where a refit failed. The point estimates `count` and `spend` are the
+/// warm starts; without `spend` only the count model is refitted.
 pub fn refit_replicates(
     table: &SummaryTable,
     kind: ModelKind,
     count: &[f64],
-    spend: &[f64],
+    spend: Option<&[f64]>,
     plan: &BootstrapPlan,
-) -> Vec<Option<(Vec<f64>, Vec<f64>)>> {
+) -> Vec<Option<Replicate>> {
     (0..plan.replicates)
         .into_par_iter()
         .map(|b| {
             let weights = resample_counts(table.len(), plan.seed, b);
             let count_rows = kind.weighted_fit_rows(table, Some(&weights)).ok()?;
             let count_fit = kind.fit(&count_rows, Some(count));
-            let spend_rows = ModelKind::GammaGamma.weighted_fit_rows(table, Some(&weights)).ok()?;
-            let spend_fit = ModelKind::GammaGamma.fit(&spend_rows, Some(spend));
-            let usable = count_fit.diagnostics.usable() && spend_fit.diagnostics.usable() && spend_fit.params[1] > 1.0;
-            usable.then_some((count_fit.params, spend_fit.params))
+            if !count_fit.diagnostics.usable() {
+                return None;
+            }
+            let spend = match spend {
+                Some(start) => {
+                    let rows = ModelKind::GammaGamma.weighted_fit_rows(table, Some(&weights)).ok()?;
+                    let fit = ModelKind::GammaGamma.fit(&rows, Some(start));
+                    Some((fit.diagnostics.usable() && fit.params[1] > 1.0).then_some(fit.params)?)
+                }
+                None => None,
+            };
+            Some(Replicate { count: count_fit.params, spend })
         })
         .collect()
+}
+
+/// The intervals of the model's predicted holdout totals, purchases and (with refitted spend models and holdout
+/// amounts) revenue, across the replicates: whether the actual totals fall inside is the test of the intervals
+/// on data the models did not see.
+pub fn holdout_intervals(
+    table: &SummaryTable,
+    kind: ModelKind,
+    replicates: &[Option<Replicate>],
+    level: f64,
+) -> (Interval, Option<Interval>) {
+    let Some(holdout) = &table.holdout else {
+        return (Interval { low: f64::NAN, high: f64::NAN }, None);
+    };
+    let totals: Vec<(f64, Option<f64>)> = replicates
+        .iter()
+        .flatten()
+        .map(|r| {
+            let model = kind.count_model(&r.count).expect("a count model");
+            let predicted = predict_table(model.as_ref(), table, holdout.duration);
+            let purchases = predicted.iter().map(|p| p.0).sum();
+            let revenue = match (&r.spend, &table.monetary_value, &holdout.monetary_value) {
+                (Some(s), Some(m), Some(_)) => {
+                    let gg = GammaGamma::from_params(s);
+                    let spend = |i: usize| gg.expected_spend(f64::from(table.frequency[i]), m[i]).unwrap_or(f64::NAN);
+                    Some(predicted.iter().enumerate().map(|(i, p)| p.0 * spend(i)).sum())
+                }
+                _ => None,
+            };
+            (purchases, revenue)
+        })
+        .collect();
+    let purchases = percentile_interval(&mut totals.iter().map(|t| t.0).collect::<Vec<f64>>(), level);
+    let revenue: Option<Vec<f64>> = totals.iter().map(|t| t.1).collect();
+    (purchases, revenue.filter(|r| !r.is_empty()).map(|mut r| percentile_interval(&mut r, level)))
 }
 
 /// Customers valued together under every replicate.
@@ -128,7 +180,7 @@ const CHUNK: usize = 16_384;
 pub fn bootstrap_values(
     table: &SummaryTable,
     kind: ModelKind,
-    replicates: &[Option<(Vec<f64>, Vec<f64>)>],
+    replicates: &[Option<Replicate>],
     schedule: &Schedule,
     margin: f64,
     segment_of: &[usize],
@@ -137,7 +189,9 @@ pub fn bootstrap_values(
     let models: Vec<(Box<dyn CountModel>, GammaGamma)> = replicates
         .iter()
         .flatten()
-        .map(|(c, s)| (kind.count_model(c).expect("a count model"), GammaGamma::from_params(s)))
+        .filter_map(|r| {
+            Some((kind.count_model(&r.count).expect("a count model"), GammaGamma::from_params(r.spend.as_ref()?)))
+        })
         .collect();
     let kept = models.len();
     let segments = segment_of.iter().copied().max().map_or(0, |m| m + 1);
@@ -216,7 +270,7 @@ pub fn bootstrap(
             "intervals need at least 2 replicates (200 or more for 90% intervals) and a level between 0 and 1".into()
         );
     }
-    let fits = refit_replicates(table, kind, count, spend, plan);
+    let fits = refit_replicates(table, kind, count, Some(spend), plan);
     let result = bootstrap_values(table, kind, &fits, schedule, margin, segment_of, plan.level);
     if result.equity.len() < 2 {
         return Err(format!(
