@@ -17,6 +17,17 @@ fn fitted(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     (summary, count, spend)
 }
 
+/// `clv compare` of the fitted CDNOW models with `extra` flags; its standard output.
+fn compare_cdnow(dir: &Path, extra: &[&str]) -> String {
+    let (summary, count, spend) = fitted(dir);
+    let mut args = vec!["compare", "--model", count.to_str().unwrap(), "--spend", spend.to_str().unwrap()];
+    args.push(summary.to_str().unwrap());
+    args.extend(extra);
+    let result = clv(&args);
+    assert!(result.status.success(), "{}", stderr(&result));
+    String::from_utf8(result.stdout).unwrap()
+}
+
 fn column(text: &str, name: &str) -> Vec<f64> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let i = reader.headers().unwrap().iter().position(|h| h == name).unwrap();
@@ -139,17 +150,8 @@ fn the_infinite_horizon_needs_a_rate_and_bad_inputs_are_refused() {
 #[test]
 fn compare_on_the_cdnow_holdout() {
     let dir = scratch("compare-cli");
-    let (summary, count, spend) = fitted(&dir);
-    let result = clv(&[
-        "compare",
-        "--model",
-        count.to_str().unwrap(),
-        "--spend",
-        spend.to_str().unwrap(),
-        summary.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
-    let out = String::from_utf8(result.stdout).unwrap();
+    let out = compare_cdnow(&dir, &[]);
+    let count = dir.join("bg.json");
     // The BG/NBD fit implies 1653.41 holdout purchases (Fader, Hardie & Lee 2005); the actual count is 1882.
     let predicted = out.lines().find(|l| l.contains("predicted total")).unwrap();
     let model_total: f64 = predicted.split_whitespace().nth(2).unwrap().parse().unwrap();
@@ -212,22 +214,7 @@ fn bootstrap_intervals_through_the_binary() {
 
 #[test]
 fn compare_with_intervals_of_the_expected_totals() {
-    let dir = scratch("compare-intervals");
-    let (summary, count, spend) = fitted(&dir);
-    let result = clv(&[
-        "compare",
-        "--model",
-        count.to_str().unwrap(),
-        "--spend",
-        spend.to_str().unwrap(),
-        summary.to_str().unwrap(),
-        "--intervals",
-        "40",
-        "--level",
-        "0.8",
-    ]);
-    assert!(result.status.success(), "{}", stderr(&result));
-    let out = String::from_utf8_lossy(&result.stdout);
+    let out = compare_cdnow(&scratch("compare-intervals"), &["--intervals", "40", "--level", "0.8"]);
     assert!(out.contains("80% intervals of the model's expected totals"), "{out}");
     // The interval of expected holdout purchases surrounds the point prediction (1653.41 on CDNOW).
     let line = out.lines().find(|l| l.trim_start().starts_with("purchases ") && l.contains("the actual")).unwrap();
