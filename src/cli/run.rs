@@ -513,6 +513,7 @@ fn uncertainty(
         &gamma_gamma,
         &rates,
         &standard_horizons(table.unit),
+        schedule,
     );
     let Some(plan) = args.interval.plan() else {
         return Ok(Uncertainty { bootstrap: None, delta: None, sensitivity });

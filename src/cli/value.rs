@@ -245,7 +245,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
     };
     let sensitivity = args.sensitivity.then(|| {
         let rates = standard_rates(args.valuation.discount_rate);
-        sensitivity_table(&table, kind, &count_params, &spend, &rates, &standard_horizons(unit))
+        sensitivity_table(&table, kind, &count_params, &spend, &rates, &standard_horizons(unit), &schedule)
     });
     let simple = match args.retention {
         Some(r) => estimate_inputs(&table).with_retention(r).map_err(anyhow::Error::msg)?,

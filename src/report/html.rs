@@ -384,6 +384,13 @@ fn value_section(html: &mut String, r: &RunRecord) {
             r.settings.margin,
             table(&header, &rows)
         );
+        let by_margin: Vec<String> =
+            t.margins.iter().map(|(m, e)| format!("{:.0}% margin: {}", m * 100.0, money(*e))).collect();
+        let _ = write!(
+            html,
+            "<p class=\"muted\">At the valuation's own rate and horizon: {}.</p>",
+            escape(&by_margin.join("; "))
+        );
     }
     let c = &r.diagnostics.concentration;
     let mut lower = 0.0;

@@ -11,7 +11,7 @@ use crate::spend::GammaGamma;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Customer equity (margin 1) for each discount rate (columns) and horizon (rows; `None` = no limit), in the
-/// table's unit.
+/// table's unit, and under the valuation's own schedule for a range of margins.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SensitivityTable {
     /// Annual discount rates of the columns.
@@ -20,7 +20,13 @@ pub struct SensitivityTable {
     pub horizons: Vec<Option<f64>>,
     /// equity[row][column] at margin 1, in currency.
     pub equity: Vec<Vec<f64>>,
+    /// (margin, equity) under the valuation's own rate and horizon, for margins from 10% to 100%.
+    #[serde(default)]
+    pub margins: Vec<(f64, f64)>,
 }
+
+/// The margins of a sensitivity table.
+const MARGINS: [f64; 6] = [0.1, 0.2, 0.3, 0.5, 0.75, 1.0];
 
 /// The rates of a sensitivity table: 5%, 10% and 15% a year, and `chosen` when it is none of them, ascending.
 pub fn standard_rates(chosen: f64) -> Vec<f64> {
@@ -53,11 +59,13 @@ pub fn describe_table(t: &SensitivityTable, margin: f64, unit: crate::data::Time
         row.iter().for_each(|e| text.push_str(&format!("{:>16.2}", e * margin)));
         text.push('\n');
     }
+    let by_margin: Vec<String> = t.margins.iter().map(|(m, e)| format!("{:.0}%: {e:.2}", m * 100.0)).collect();
+    text.push_str(&format!("  by margin (the valuation's rate and horizon): {}\n", by_margin.join(", ")));
     text
 }
 
-/// The equity of `table` under `kind` with `count` parameters and the spend model, for every rate and horizon.
-/// An infinite horizon at a zero rate diverges and is left NaN.
+/// The equity of `table` under `kind` with `count` parameters and the spend model, for every rate and horizon,
+/// and for a range of margins under `chosen`. An infinite horizon at a zero rate diverges and is left NaN.
 pub fn sensitivity_table(
     table: &SummaryTable,
     kind: ModelKind,
@@ -65,8 +73,11 @@ pub fn sensitivity_table(
     spend: &GammaGamma,
     rates: &[f64],
     horizons: &[Option<f64>],
+    chosen: &Schedule,
 ) -> SensitivityTable {
     let model = kind.count_model(count).expect("a count model");
+    let at_margin_one: f64 = value_customers(model.as_ref(), spend, table, chosen, 1.0).iter().map(|v| v.clv).sum();
+    let margins = MARGINS.iter().map(|&m| (m, m * at_margin_one)).collect();
     let equity = horizons
         .iter()
         .map(|&horizon| {
@@ -84,7 +95,7 @@ pub fn sensitivity_table(
                 .collect()
         })
         .collect();
-    SensitivityTable { rates: rates.to_vec(), horizons: horizons.to_vec(), equity }
+    SensitivityTable { rates: rates.to_vec(), horizons: horizons.to_vec(), equity, margins }
 }
 
 /// The delta-method interval of customer equity at `level`: equity ± z σ with σ² = gᵀ Σ g, g the gradient of
