@@ -172,7 +172,7 @@ pub fn holdout_intervals(
     (purchases, revenue.filter(|r| !r.is_empty()).map(|mut r| percentile_interval(&mut r, level)))
 }
 
-/// Customers valued together under every replicate.
+/// Customers valued together under every replicate (a chunk holds chunk × replicates × 24 bytes at a time).
 const CHUNK: usize = 16_384;
 
 /// Values `table` under each replicate's parameters and takes the intervals. `segment_of[i]` is customer i's
@@ -202,29 +202,29 @@ pub fn bootstrap_values(
         .par_iter()
         .map(|range| {
             let part = table.subset(range.clone());
-            let values: Vec<Vec<crate::value::lifetime::CustomerValue>> = models
+            // Per replicate, each customer's (CLV, expected purchases, P(alive)).
+            let values: Vec<Vec<[f64; 3]>> = models
                 .iter()
-                .map(|(count, spend)| value_customers(count.as_ref(), spend, &part, schedule, margin))
+                .map(|(count, spend)| {
+                    let values = value_customers(count.as_ref(), spend, &part, schedule, margin);
+                    values.iter().map(|v| [v.clv, v.expected_purchases, v.p_alive]).collect()
+                })
                 .collect();
-            let equity: Vec<f64> = values.iter().map(|v| v.iter().map(|c| c.clv).sum()).collect();
+            let equity: Vec<f64> = values.iter().map(|v| v.iter().map(|c| c[0]).sum()).collect();
             let segment_sums: Vec<Vec<f64>> = values
                 .iter()
                 .map(|v| {
                     let mut sums = vec![0.0; segments];
-                    v.iter().zip(range.clone()).for_each(|(c, i)| sums[segment_of[i]] += c.clv);
+                    v.iter().zip(range.clone()).for_each(|(c, i)| sums[segment_of[i]] += c[0]);
                     sums
                 })
                 .collect();
             let customers = (0..part.len())
                 .map(|k| {
-                    let draws = |f: fn(&crate::value::lifetime::CustomerValue) -> f64| {
-                        percentile_interval(&mut values.iter().map(|v| f(&v[k])).collect::<Vec<f64>>(), level)
+                    let draws = |j: usize| {
+                        percentile_interval(&mut values.iter().map(|v| v[k][j]).collect::<Vec<f64>>(), level)
                     };
-                    CustomerIntervals {
-                        clv: draws(|c| c.clv),
-                        expected_purchases: draws(|c| c.expected_purchases),
-                        p_alive: draws(|c| c.p_alive),
-                    }
+                    CustomerIntervals { clv: draws(0), expected_purchases: draws(1), p_alive: draws(2) }
                 })
                 .collect();
             (customers, equity, segment_sums)
