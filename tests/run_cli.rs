@@ -250,6 +250,8 @@ fn a_run_with_intervals_and_the_sensitivity_table() {
     let equity = value["customer_equity"].as_f64().unwrap();
     let intervals = &value["intervals"];
     assert_eq!((intervals["replicates"].as_u64(), intervals["seed"].as_u64()), (Some(40), Some(5)));
+    let purchases = &intervals["expected_purchases_delta_method"];
+    assert!(purchases["low"].as_f64().unwrap() < purchases["high"].as_f64().unwrap());
     for key in ["equity", "equity_delta_method"] {
         let (low, high) = (intervals[key]["low"].as_f64().unwrap(), intervals[key]["high"].as_f64().unwrap());
         assert!(low < equity && equity < high, "{key}: {low} {equity} {high}");

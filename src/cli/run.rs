@@ -23,12 +23,14 @@ use clv::report::{
     RunRecord, Settings, ValueSection, html,
 };
 use clv::spend::GammaGamma;
-use clv::value::bootstrap::{Bootstrap, Interval, bootstrap};
+use clv::value::bootstrap::{Bootstrap, bootstrap};
 use clv::value::compare::backtest;
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
 use clv::value::segments::{decile_members, deciles, segment_index};
-use clv::value::sensitivity::{SensitivityTable, delta_interval, sensitivity_table, standard_horizons, standard_rates};
+use clv::value::sensitivity::{
+    DeltaIntervals, SensitivityTable, delta_intervals, sensitivity_table, standard_horizons, standard_rates,
+};
 use clv::value::simple::{SimpleInputs, estimate_inputs};
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
@@ -432,6 +434,7 @@ fn build_record(
             },
             discounting: schedule.describe(unit, false),
             prediction_horizon,
+            reporting_horizon: reporting_horizon(schedule, unit),
         },
         data: DataSection {
             rows_read: report.rows_read,
@@ -466,7 +469,8 @@ fn build_record(
                 failed: b.failed,
                 seed: args.interval.seed,
                 equity: b.equity_interval,
-                equity_delta_method: uncertainty.delta,
+                equity_delta_method: uncertainty.delta.map(|d| d.equity),
+                expected_purchases_delta_method: uncertainty.delta.map(|d| d.expected_purchases),
                 segments: b.segments.clone(),
             }),
             sensitivity: Some(uncertainty.sensitivity.clone()),
@@ -492,7 +496,7 @@ fn build_record(
 /// sensitivity to the rate and the horizon.
 struct Uncertainty {
     bootstrap: Option<Bootstrap>,
-    delta: Option<Interval>,
+    delta: Option<DeltaIntervals>,
     sensitivity: SensitivityTable,
 }
 
@@ -524,7 +528,7 @@ fn uncertainty(
     let bootstrap =
         bootstrap(table, count.kind, &count.estimate.params, &spend.params, schedule, margin, &segment_of, &plan)
             .map_err(anyhow::Error::msg)?;
-    let delta = delta_interval(
+    let delta = delta_intervals(
         table,
         count.kind,
         &count.estimate.params,
@@ -534,8 +538,7 @@ fn uncertainty(
         schedule,
         margin,
         args.interval.level,
-    )
-    .map(|d| d.1);
+    );
     Ok(Uncertainty { bootstrap: Some(bootstrap), delta, sensitivity })
 }
 

@@ -11,7 +11,7 @@ use clv::value::bootstrap::{Bootstrap, BootstrapPlan, bootstrap};
 use clv::value::discount::Schedule;
 use clv::value::lifetime::{reporting_horizon, value_customers};
 use clv::value::segments::{Segment, decile_members, segment_index, segments_of, threshold_members};
-use clv::value::sensitivity::{delta_interval, describe_table, sensitivity_table, standard_horizons, standard_rates};
+use clv::value::sensitivity::{delta_intervals, describe_table, sensitivity_table, standard_horizons, standard_rates};
 use clv::value::simple::estimate_inputs;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -230,7 +230,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
     };
     let flat = |c: &Option<Vec<Vec<f64>>>| c.as_ref().map(|rows| rows.concat());
     let delta = match intervals {
-        Some(_) => delta_interval(
+        Some(_) => delta_intervals(
             &table,
             kind,
             &count_params,
@@ -319,7 +319,8 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 "level": b.level,
                 "seed": args.interval.seed,
                 "customer_equity": b.equity_interval,
-                "customer_equity_delta_method": delta.map(|d| d.1),
+                "customer_equity_delta_method": delta.map(|d| d.equity),
+                "expected_purchases_delta_method": delta.map(|d| d.expected_purchases),
             })),
             "sensitivity": sensitivity,
         });
@@ -349,12 +350,16 @@ pub fn run(args: ValueArgs) -> Result<()> {
                 intervals.as_ref()
             )
         );
-        if let Some((_, d)) = delta {
+        if let Some(d) = delta {
             eprintln!(
-                "  delta method: {:.0}% interval of customer equity {:.2} to {:.2} (from the fits' covariance)",
+                "  delta method: {:.0}% intervals (from the fits' covariance): customer equity {:.2} to {:.2}; expected \
+                 purchases over {} {:.2} to {:.2}",
                 args.interval.level * 100.0,
-                d.low,
-                d.high
+                d.equity.low,
+                d.equity.high,
+                unit.count(reporting_horizon(&schedule, unit)),
+                d.expected_purchases.low,
+                d.expected_purchases.high
             );
         }
         if let Some(t) = &sensitivity {

@@ -337,6 +337,16 @@ fn value_section(html: &mut String, r: &RunRecord) {
                 money(d.high)
             ))
         );
+        if let Some(d) = i.expected_purchases_delta_method {
+            let _ = write!(
+                html,
+                "<p>Expected purchases of the base over the next {:.0} {}s: {:.1} to {:.1} (delta method).</p>",
+                r.settings.reporting_horizon,
+                escape(&r.settings.time_unit),
+                d.low,
+                d.high
+            );
+        }
     }
     let mut header = vec!["segment", "customers", "share of value", "mean CLV", "mean P(alive)"];
     if v.intervals.is_some() {

@@ -70,6 +70,10 @@ pub struct Settings {
     pub discounting: String,
     /// Horizon of the per-customer expected purchases, in the time unit.
     pub prediction_horizon: f64,
+    /// Horizon of the valuation's undiscounted expected purchases (the valuation horizon, or a year without
+    /// one), in the time unit.
+    #[serde(default)]
+    pub reporting_horizon: f64,
 }
 
 /// Where the rows of the log went.
@@ -200,6 +204,9 @@ pub struct IntervalSection {
     pub equity: Interval,
     /// The delta-method interval, when both fits have a covariance.
     pub equity_delta_method: Option<Interval>,
+    /// The delta-method interval of the base's expected purchases over the reporting horizon.
+    #[serde(default)]
+    pub expected_purchases_delta_method: Option<Interval>,
     /// The bootstrap interval of each segment's total value, in the order of `segments`.
     pub segments: Vec<Interval>,
 }

@@ -98,11 +98,21 @@ pub fn sensitivity_table(
     SensitivityTable { rates: rates.to_vec(), horizons: horizons.to_vec(), equity, margins }
 }
 
-/// The delta-method interval of customer equity at `level`: equity ± z σ with σ² = gᵀ Σ g, g the gradient of
-/// equity in the count and spend parameters (central differences, steps of 1e-4 of each parameter) and Σ their
-/// block-diagonal covariance (`count_covariance`, `spend_covariance`: row-major). `None` without both covariances.
+/// Delta-method intervals of the headline figures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DeltaIntervals {
+    /// Customer equity, in currency.
+    pub equity: Interval,
+    /// Expected purchases of the base over the valuation's reporting horizon.
+    pub expected_purchases: Interval,
+}
+
+/// The delta-method intervals at `level` of customer equity and of the base's expected purchases: figure ± z σ
+/// with σ² = gᵀ Σ g, g the figure's gradient in the count and spend parameters (central differences, steps of
+/// 1e-4 of each parameter) and Σ their block-diagonal covariance (`count_covariance`, `spend_covariance`:
+/// row-major). `None` without both covariances.
 #[allow(clippy::too_many_arguments)]
-pub fn delta_interval(
+pub fn delta_intervals(
     table: &SummaryTable,
     kind: ModelKind,
     count: &[f64],
@@ -112,35 +122,37 @@ pub fn delta_interval(
     schedule: &Schedule,
     margin: f64,
     level: f64,
-) -> Option<(f64, Interval)> {
+) -> Option<DeltaIntervals> {
     let (count_covariance, spend_covariance) = (count_covariance?, spend_covariance?);
-    let equity = |c: &[f64], s: &[f64]| -> f64 {
+    // (equity, expected purchases) under the given parameters.
+    let figures = |c: &[f64], s: &[f64]| -> [f64; 2] {
         let model = kind.count_model(c).expect("a count model");
-        value_customers(model.as_ref(), &GammaGamma::from_params(s), table, schedule, margin)
-            .iter()
-            .map(|v| v.clv)
-            .sum()
+        let values = value_customers(model.as_ref(), &GammaGamma::from_params(s), table, schedule, margin);
+        [values.iter().map(|v| v.clv).sum(), values.iter().map(|v| v.expected_purchases).sum()]
     };
-    let point = equity(count, spend);
-    let gradient = |params: &[f64], at: &dyn Fn(&[f64]) -> f64| -> Vec<f64> {
+    let point = figures(count, spend);
+    let gradient = |params: &[f64], at: &dyn Fn(&[f64]) -> [f64; 2]| -> Vec<[f64; 2]> {
         (0..params.len())
             .map(|j| {
                 let h = 1e-4 * params[j].abs().max(1e-8);
                 let (mut up, mut down) = (params.to_vec(), params.to_vec());
                 up[j] += h;
                 down[j] -= h;
-                (at(&up) - at(&down)) / (2.0 * h)
+                let (u, d) = (at(&up), at(&down));
+                [(u[0] - d[0]) / (2.0 * h), (u[1] - d[1]) / (2.0 * h)]
             })
             .collect()
     };
-    let quadratic = |g: &[f64], covariance: &[f64]| -> f64 {
+    let quadratic = |g: &[[f64; 2]], covariance: &[f64], k: usize| -> f64 {
         let n = g.len();
-        (0..n).map(|i| (0..n).map(|j| g[i] * covariance[i * n + j] * g[j]).sum::<f64>()).sum()
+        (0..n).map(|i| (0..n).map(|j| g[i][k] * covariance[i * n + j] * g[j][k]).sum::<f64>()).sum()
     };
-    let g_count = gradient(count, &|c| equity(c, spend));
-    let g_spend = gradient(spend, &|s| equity(count, s));
-    let variance = quadratic(&g_count, count_covariance) + quadratic(&g_spend, spend_covariance);
+    let g_count = gradient(count, &|c| figures(c, spend));
+    let g_spend = gradient(spend, &|s| figures(count, s));
     let z = Normal::standard().inverse_cdf(0.5 + level / 2.0);
-    let sd = variance.max(0.0).sqrt();
-    (sd.is_finite() && point.is_finite()).then_some((point, Interval { low: point - z * sd, high: point + z * sd }))
+    let interval = |k: usize| {
+        let sd = (quadratic(&g_count, count_covariance, k) + quadratic(&g_spend, spend_covariance, k)).max(0.0).sqrt();
+        (sd.is_finite() && point[k].is_finite()).then_some(Interval { low: point[k] - z * sd, high: point[k] + z * sd })
+    };
+    Some(DeltaIntervals { equity: interval(0)?, expected_purchases: interval(1)? })
 }
