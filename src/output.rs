@@ -1,4 +1,5 @@
-//! Writing output files atomically: a reader (or a crash) never sees a half-written file.
+//! Writing output files atomically: a reader (or a crash) never sees a half-written file; and locking a folder so
+//! that two processes never write into it at once.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
@@ -38,6 +39,84 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.clv-tmp-{}", std::process::id()))
 }
 
+/// An exclusive lock on an output folder: the file `DIR/.clv.lock`, created only if absent, holding the owner's
+/// process id; removed when the lock is dropped. A lock whose owner is no longer running (a killed process) is
+/// taken over.
+#[derive(Debug)]
+pub struct FolderLock {
+    path: PathBuf,
+}
+
+/// Why a folder could not be locked.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another running process holds the lock.
+    #[error("{folder} is in use by another clv process (pid {pid}, lock file {lock}); try again when it has finished")]
+    Held {
+        /// The folder.
+        folder: String,
+        /// The holder's process id.
+        pid: u32,
+        /// The lock file.
+        lock: String,
+    },
+    /// The lock file could not be created or read.
+    #[error("cannot lock {folder}: {source}")]
+    Io {
+        /// The folder.
+        folder: String,
+        /// What failed.
+        source: io::Error,
+    },
+}
+
+/// The name of the lock file inside a locked folder.
+pub const LOCK_FILE: &str = ".clv.lock";
+
+impl FolderLock {
+    /// Locks `dir` (which must exist), taking over a lock left by a process that is no longer running.
+    pub fn acquire(dir: &Path) -> Result<FolderLock, LockError> {
+        let path = dir.join(LOCK_FILE);
+        let folder = dir.display().to_string();
+        let io = |source| LockError::Io { folder: folder.clone(), source };
+        for _ in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    write!(file, "{}", std::process::id()).map_err(io)?;
+                    return Ok(FolderLock { path });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    let holder = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                    match holder {
+                        Some(pid) if process_is_running(pid) => {
+                            return Err(LockError::Held { folder, pid, lock: path.display().to_string() });
+                        }
+                        // Left by a process that died (or half written by one): take it over.
+                        _ => fs::remove_file(&path)
+                            .or_else(|e| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+                            .map_err(io)?,
+                    }
+                }
+                Err(e) => return Err(io(e)),
+            }
+        }
+        Err(io(io::Error::other("the lock file keeps reappearing")))
+    }
+}
+
+impl Drop for FolderLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether a process with this id is running (Linux: its /proc entry exists; elsewhere assumed running, so a lock
+/// is never stolen).
+fn process_is_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new(&format!("/proc/{pid}")).exists() } else { true }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +135,23 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(fs::read(&target).unwrap(), b"old");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_folder_is_locked_once_and_a_dead_owner_s_lock_is_taken_over() {
+        let dir = std::env::temp_dir().join(format!("clv-lock-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let lock = FolderLock::acquire(&dir).unwrap();
+        assert!(matches!(FolderLock::acquire(&dir), Err(LockError::Held { pid, .. }) if pid == std::process::id()));
+        drop(lock);
+        assert!(!dir.join(LOCK_FILE).exists(), "released on drop");
+        if cfg!(target_os = "linux") {
+            fs::write(dir.join(LOCK_FILE), "4294967294").unwrap();
+            let taken = FolderLock::acquire(&dir).unwrap();
+            assert_eq!(fs::read_to_string(dir.join(LOCK_FILE)).unwrap(), std::process::id().to_string());
+            drop(taken);
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 

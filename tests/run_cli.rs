@@ -271,3 +271,29 @@ fn a_run_with_intervals_and_the_sensitivity_table() {
     let page = fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(page.contains("With 80% confidence") && page.contains("a year"), "report shows intervals and sensitivity");
 }
+
+#[test]
+fn a_folder_in_use_by_another_process_is_left_alone_with_status_75() {
+    let dir = scratch("run-locked").join("out");
+    fs::create_dir_all(&dir).unwrap();
+    // A live holder (this test process): the run exits at once with the busy status and writes nothing.
+    fs::write(dir.join(".clv.lock"), std::process::id().to_string()).unwrap();
+    let busy = run_into(&dir, &[]);
+    assert_eq!(busy.status.code(), Some(75), "{}", stderr(&busy));
+    let message = stderr(&busy);
+    assert!(
+        message.contains(&format!("in use by another clv process (pid {}, lock file", std::process::id())),
+        "{message}"
+    );
+    assert!(!dir.join("run.json").exists());
+    let report = clv(&["report", dir.to_str().unwrap()]);
+    assert_eq!(report.status.code(), Some(75));
+    // A lock left by a process that died is taken over, and released when the run ends.
+    if cfg!(target_os = "linux") {
+        fs::write(dir.join(".clv.lock"), "4294967294").unwrap();
+        let result = run_into(&dir, &[]);
+        assert!(result.status.success(), "{}", stderr(&result));
+        assert!(dir.join("run.json").is_file());
+        assert!(!dir.join(".clv.lock").exists(), "the lock is released");
+    }
+}

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use clv::output::write_atomically;
+use clv::output::{FolderLock, write_atomically};
 use clv::report::{RUN_FORMAT_VERSION, RunRecord, html};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -21,6 +21,10 @@ pub struct ReportArgs {
 
 /// Runs `clv report`.
 pub fn run(args: ReportArgs) -> Result<()> {
+    if !args.dir.is_dir() {
+        bail!("{} is not a folder (give the folder of a run)", args.dir.display());
+    }
+    let _lock = FolderLock::acquire(&args.dir)?;
     let path = args.dir.join("run.json");
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{} is not a run folder (no readable run.json)", args.dir.display()))?;

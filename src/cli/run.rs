@@ -14,7 +14,7 @@ use clv::count::CountModel;
 use clv::data::{IngestReport, Input, SummaryTable, TimeUnit};
 use clv::fit::Estimate;
 use clv::models::{ModelKind, choose_count_model};
-use clv::output::write_atomically;
+use clv::output::{FolderLock, write_atomically};
 use clv::report::diagnostics::{
     conditional_expectations, decile_comparison, frequency_recency_grid, tracking, value_concentration,
 };
@@ -279,6 +279,9 @@ impl Drop for Staging {
 
 /// Runs `clv run`.
 pub fn run(args: RunArgs) -> Result<()> {
+    // One run at a time in a folder: a second waits for nobody, it exits with status 75 and says who holds it.
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let _lock = FolderLock::acquire(&args.out)?;
     if args.out.join("run.json").exists() && !args.force {
         bail!(
             "{} holds another run (run.json): give --force to replace it, or another --out folder",
