@@ -168,7 +168,9 @@ pub fn run(args: RetentionArgs) -> Result<()> {
         eprint!("{}", describe_data(&args, &tenures, log.as_ref().map(|l| &l.1)));
     }
     let rows = tenures.rows();
+    let started = std::time::Instant::now();
     let estimate = fit(&SbgFamily, &rows, None);
+    let seconds = started.elapsed().as_secs_f64();
     if !estimate.diagnostics.converged {
         bail!("the sBG fit did not converge: {}; nothing written", estimate.diagnostics.message);
     }
@@ -192,6 +194,7 @@ pub fn run(args: RetentionArgs) -> Result<()> {
         let input = args.subscriptions.as_ref().or(args.cohort.as_ref()).expect("an input");
         let mut file = ModelFile::from_estimate("sbg", &estimate, args.period, rows.fingerprint());
         file.input = Some(input.display().to_string());
+        file.fit_seconds = Some(seconds);
         file.write(path).with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !args.quiet {
