@@ -4,6 +4,7 @@ mod compare;
 mod fit;
 mod predict;
 mod progress;
+mod refit;
 mod report;
 mod retention;
 mod run;
@@ -43,6 +44,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Value every customer and the base: discounted CLV, the simple formula, segments, LTV:CAC.
     Value(value::ValueArgs),
+    /// Fit a model again on new data, warm-started, as a new version beside the old (`latest` points at it).
+    Refit(refit::RefitArgs),
     /// Backtest on the holdout: the model against the simple formula, in total, per customer and in ranking.
     Compare(compare::CompareArgs),
     /// Subscription retention: the shifted-beta-geometric on a cohort or a subscription log, projection, values.
@@ -54,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::Refit(args) => refit::run(args),
         Command::Summarize(args) => summarize::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Predict(args) => predict::run(args),

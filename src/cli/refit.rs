@@ -1,0 +1,173 @@
+//! `clv refit`: a model fitted again on new data, warm-started from the previous fit, written as a new version
+//! beside the old (never over it), with `<name>.latest.json` pointing at the newest. The same data again give no
+//! new version.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use clv::data::read_summary;
+use clv::fit::model_file::{ModelFile, model_parameters, utc_now};
+use clv::models::ModelKind;
+use clv::output::{FolderLock, write_atomically};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const EXAMPLES: &str = "\
+Examples:
+  # Last week's BG/NBD on this week's summary: models/summary.bg_nbd.2026-12-03.1a2b3c4d.json and
+  # models/summary.bg_nbd.latest.json (run it again on the same summary: 'unchanged', nothing written)
+  clv refit --previous models/summary.bg_nbd.json summary.csv
+
+The new file goes beside the previous one; its name carries the date and the data's fingerprint.";
+
+/// Arguments of `clv refit`.
+#[derive(Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct RefitArgs {
+    /// The previous model file (any version).
+    #[arg(long, value_name = "FILE")]
+    previous: PathBuf,
+    /// The summary to fit (in the previous model's time unit).
+    summary: PathBuf,
+    /// No report on standard error.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Where a refit writes: the previous file's folder, its name without a version, and the pointer file.
+struct Names {
+    dir: PathBuf,
+    base: String,
+}
+
+impl Names {
+    /// `models/summary.bg_nbd.json` or `models/summary.bg_nbd.2026-12-01.1a2b3c4d.json` -> base
+    /// `summary.bg_nbd` in `models`.
+    fn of(previous: &Path) -> Names {
+        let dir = previous
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let stem = previous.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
+        let parts: Vec<&str> = stem.split('.').collect();
+        let versioned = parts.len() >= 3 && {
+            let (date, print) = (parts[parts.len() - 2], parts[parts.len() - 1]);
+            date.len() == 10
+                && date.as_bytes()[4] == b'-'
+                && print.len() == 8
+                && print.bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        let base =
+            if versioned { parts[..parts.len() - 2].join(".") } else { stem.trim_end_matches(".latest").to_string() };
+        Names { dir, base }
+    }
+
+    fn version(&self, date: &str, fingerprint: &str) -> PathBuf {
+        self.dir.join(format!("{}.{date}.{}.json", self.base, &fingerprint[..8.min(fingerprint.len())]))
+    }
+
+    fn latest(&self) -> PathBuf {
+        self.dir.join(format!("{}.latest.json", self.base))
+    }
+}
+
+/// Runs `clv refit`.
+pub fn run(args: RefitArgs) -> Result<()> {
+    let previous = ModelFile::read(&args.previous)?;
+    let kind: ModelKind = previous.model.parse().map_err(|e| anyhow::anyhow!("{}: {e}", args.previous.display()))?;
+    let names = model_parameters(&previous.model).expect("a model clv fits has parameters");
+    let start = previous.parameters_in_order(names).map_err(|e| anyhow::anyhow!("{}: {e}", args.previous.display()))?;
+    let unit = previous.unit().map_err(anyhow::Error::msg)?;
+    let table = read_summary(&args.summary, None, unit)?;
+    if table.unit != unit {
+        bail!(
+            "{} is in {}s but {} was fitted in {}s",
+            args.summary.display(),
+            table.unit,
+            args.previous.display(),
+            unit
+        );
+    }
+    let rows = kind.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
+    let fingerprint = rows.fingerprint();
+    let file_names = Names::of(&args.previous);
+    let _lock = FolderLock::acquire(&file_names.dir)?;
+    if previous.input_fingerprint.as_deref() == Some(fingerprint.as_str()) {
+        if !args.quiet {
+            eprintln!(
+                "clv refit: unchanged: {} holds the same data as {} (fingerprint {fingerprint}); no new version",
+                args.summary.display(),
+                args.previous.display()
+            );
+        }
+        return Ok(());
+    }
+    let started = Instant::now();
+    let estimate = kind.fit(&rows, Some(&start));
+    let seconds = started.elapsed().as_secs_f64();
+    if !estimate.diagnostics.usable() {
+        bail!("the {} refit did not converge: {}; nothing written", kind.file_name(), estimate.diagnostics.message);
+    }
+    let file = kind.model_file(&estimate, &table, &rows, &args.summary.display().to_string(), seconds);
+    let date = utc_now()[..10].to_string();
+    let target = file_names.version(&date, &fingerprint);
+    if target.exists() {
+        bail!("{} exists already: it is this data's version of today; nothing written", target.display());
+    }
+    file.write(&target).with_context(|| format!("cannot write {}", target.display()))?;
+    let pointer = serde_json::json!({
+        "model_file": target.file_name().map(|n| n.to_string_lossy().into_owned()),
+        "model": kind.file_name(),
+        "fitted_at": file.fitted_at,
+        "input_fingerprint": fingerprint,
+        "previous": args.previous.file_name().map(|n| n.to_string_lossy().into_owned()),
+    });
+    let latest = file_names.latest();
+    write_atomically(&latest, |out| Ok(serde_json::to_writer_pretty(out, &pointer)?))
+        .with_context(|| format!("cannot write {}", latest.display()))?;
+    if !args.quiet {
+        let mut text = format!(
+            "clv refit: {} on {} ({} customers), warm-started from {}\n  {:<10}{:>14}{:>14}{:>16}\n",
+            kind.file_name(),
+            args.summary.display(),
+            estimate.customers,
+            args.previous.display(),
+            "parameter",
+            "previous",
+            "new",
+            "change in SEs"
+        );
+        for ((name, new), se) in estimate.names.iter().zip(&estimate.params).zip(&estimate.standard_errors) {
+            let old = previous.params.get(*name).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
+            let change = if se.is_finite() && *se > 0.0 { format!("{:+.2}", (new - old) / se) } else { "n/a".into() };
+            text.push_str(&format!("  {name:<10}{old:>14.6}{new:>14.6}{change:>16}\n"));
+        }
+        text.push_str(&format!(
+            "  log-likelihood      {:.6} ({} iterations)\n  written to          {}\n  latest              {}\n",
+            estimate.log_likelihood,
+            estimate.diagnostics.iterations,
+            target.display(),
+            latest.display()
+        ));
+        eprint!("{text}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_keep_their_base_name() {
+        let plain = Names::of(Path::new("models/summary.bg_nbd.json"));
+        assert_eq!((plain.dir.as_path(), plain.base.as_str()), (Path::new("models"), "summary.bg_nbd"));
+        let versioned = Names::of(Path::new("models/summary.bg_nbd.2026-12-01.1a2b3c4d.json"));
+        assert_eq!(versioned.base, "summary.bg_nbd");
+        assert_eq!(
+            versioned.version("2026-12-03", "0123456789abcdef"),
+            Path::new("models/summary.bg_nbd.2026-12-03.01234567.json")
+        );
+        assert_eq!(versioned.latest(), Path::new("models/summary.bg_nbd.latest.json"));
+        assert_eq!(Names::of(Path::new("m.json")).dir, Path::new("."));
+    }
+}

@@ -1,0 +1,55 @@
+//! `clv refit` through the binary: a warm-started refit on more data becomes a new version beside the old with a
+//! `latest` pointer, equal to a cold fit; the same data again write nothing.
+
+use std::fs;
+
+mod common;
+use common::*;
+
+#[test]
+fn a_refit_writes_a_new_version_once_per_data() {
+    let dir = scratch("refit");
+    let summary = cdnow_summary(&dir);
+    let models = dir.join("models");
+    let first = models.join("summary.bg_nbd.json");
+    let out = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", first.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The same summary again: nothing new.
+    let same = clv(&["refit", "--previous", first.to_str().unwrap(), summary.to_str().unwrap()]);
+    assert!(same.status.success(), "{}", stderr(&same));
+    assert!(stderr(&same).contains("unchanged"), "{}", stderr(&same));
+    assert_eq!(fs::read_dir(&models).unwrap().count(), 1);
+
+    // Six more months of calibration: a new version and the pointer to it.
+    let longer = dir.join("longer.csv");
+    let file = repo("data/cdnow/CDNOW_sample.txt");
+    let mut args = vec!["summarize", file.as_str(), "-q", "-o", longer.to_str().unwrap()];
+    args.extend(["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"]);
+    args.extend(["--calibration-end", "1998-03-31", "--observation-end", "1998-06-30"]);
+    assert!(clv(&args).status.success());
+    let refit = clv(&["refit", "--previous", first.to_str().unwrap(), longer.to_str().unwrap()]);
+    assert!(refit.status.success(), "{}", stderr(&refit));
+    assert!(stderr(&refit).contains("change in SEs"), "{}", stderr(&refit));
+    let latest = read_json(&models.join("summary.bg_nbd.latest.json"));
+    let version = models.join(latest["model_file"].as_str().unwrap());
+    assert!(version.is_file(), "{}", version.display());
+    assert_eq!(latest["previous"], "summary.bg_nbd.json");
+    assert!(first.is_file(), "the previous version is kept");
+    // Warm-started, it reaches the cold fit's estimates.
+    let cold = dir.join("cold.json");
+    assert!(
+        clv(&["fit", longer.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", cold.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let (warm, cold) = (read_json(&version), read_json(&cold));
+    for name in ["r", "alpha", "a", "b"] {
+        let (w, c) = (warm["params"][name].as_f64().unwrap(), cold["params"][name].as_f64().unwrap());
+        assert!(((w - c) / c).abs() < 1e-6, "{name}: {w} vs {c}");
+    }
+    // Refitting the new version on its own data: unchanged, still three files and the pointer.
+    let again = clv(&["refit", "--previous", version.to_str().unwrap(), longer.to_str().unwrap()]);
+    assert!(stderr(&again).contains("unchanged"), "{}", stderr(&again));
+    assert_eq!(fs::read_dir(&models).unwrap().count(), 3);
+}
