@@ -119,6 +119,18 @@ impl ModelKind {
         file
     }
 
+    /// The full log-likelihood of `rows` at `params` (natural scale; NaN when it cannot be computed).
+    pub fn log_likelihood(self, rows: &FitRows, params: &[f64]) -> f64 {
+        use crate::fit::log_likelihood;
+        match self {
+            ModelKind::BgNbd => log_likelihood(&DropoutFamily::<false>, rows, params),
+            ModelKind::MbgNbd => log_likelihood(&DropoutFamily::<true>, rows, params),
+            ModelKind::ParetoNbd => log_likelihood(&ParetoNbdFamily, rows, params),
+            ModelKind::BgBb => log_likelihood(&BgBbFamily, rows, params),
+            ModelKind::GammaGamma => log_likelihood(&GammaGammaFamily, rows, params),
+        }
+    }
+
     /// Fits the model to `rows` by maximum likelihood, from `warm_start` when given.
     pub fn fit(self, rows: &FitRows, warm_start: Option<&[f64]>) -> Estimate {
         match self {

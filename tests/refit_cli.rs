@@ -48,8 +48,35 @@ fn a_refit_writes_a_new_version_once_per_data() {
         let (w, c) = (warm["params"][name].as_f64().unwrap(), cold["params"][name].as_f64().unwrap());
         assert!(((w - c) / c).abs() < 1e-6, "{name}: {w} vs {c}");
     }
-    // Refitting the new version on its own data: unchanged, still three files and the pointer.
-    let again = clv(&["refit", "--previous", version.to_str().unwrap(), longer.to_str().unwrap()]);
-    assert!(stderr(&again).contains("unchanged"), "{}", stderr(&again));
-    assert_eq!(fs::read_dir(&models).unwrap().count(), 3);
+    // The same new data again, from either version: unchanged, still three files and the pointer.
+    for previous in [&version, &first] {
+        let again = clv(&["refit", "--previous", previous.to_str().unwrap(), longer.to_str().unwrap(), "--json"]);
+        assert!(again.status.success(), "{}", stderr(&again));
+        let said: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+        assert_eq!(said["unchanged"], true);
+        assert_eq!(fs::read_dir(&models).unwrap().count(), 3);
+    }
+
+    // A drift limit: three more months move the parameters; past 0.01 standard errors the status is 3, and the
+    // version is written all the same.
+    let later = dir.join("later.csv");
+    let mut args = vec!["summarize", file.as_str(), "-q", "-o", later.to_str().unwrap()];
+    args.extend(["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"]);
+    args.extend(["--calibration-end", "1998-06-30"]);
+    assert!(clv(&args).status.success());
+    let drift = clv(&[
+        "refit",
+        "--previous",
+        version.to_str().unwrap(),
+        later.to_str().unwrap(),
+        "--max-drift",
+        "0.01",
+        "--json",
+    ]);
+    assert_eq!(drift.status.code(), Some(3), "{}", stderr(&drift));
+    assert!(stderr(&drift).contains("standard errors, more than --max-drift 0.01"), "{}", stderr(&drift));
+    let said: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
+    assert_eq!(said["parameters"].as_array().unwrap().len(), 4);
+    assert!(said["log_likelihood_gain_over_previous_parameters"].as_f64().unwrap() >= 0.0);
+    assert_eq!(fs::read_dir(&models).unwrap().count(), 4);
 }

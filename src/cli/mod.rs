@@ -110,10 +110,18 @@ pub fn write_meta(csv: &Path, meta: &impl serde::Serialize) -> anyhow::Result<()
 /// Exit status 75 ("try again later", EX_TEMPFAIL) when the output folder is locked by another clv process.
 pub const STATUS_BUSY: u8 = 75;
 
-/// The exit status of a failed command: [`STATUS_BUSY`] when another process holds the folder, else 1.
+/// The exit status of a failed command: [`STATUS_BUSY`] when another process holds the folder,
+/// [`refit::STATUS_DRIFT`] when a refit drifted past its limit, else 1.
 pub fn exit_status(error: &anyhow::Error) -> u8 {
     let busy = error.chain().any(|cause| matches!(cause.downcast_ref(), Some(clv::output::LockError::Held { .. })));
-    if busy { STATUS_BUSY } else { 1 }
+    let drift = error.chain().any(|cause| cause.downcast_ref::<refit::DriftExceeded>().is_some());
+    if busy {
+        STATUS_BUSY
+    } else if drift {
+        refit::STATUS_DRIFT
+    } else {
+        1
+    }
 }
 
 /// True when the error is a closed standard output (`clv summarize ... | head`): not a failure. The broken pipe

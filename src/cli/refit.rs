@@ -28,9 +28,31 @@ pub struct RefitArgs {
     previous: PathBuf,
     /// The summary to fit (in the previous model's time unit).
     summary: PathBuf,
+    /// Exit with status 3 (after writing the new version) when a parameter moved by more than this many of its
+    /// standard errors.
+    #[arg(long, value_name = "SE")]
+    max_drift: Option<f64>,
+    /// Print the drift summary as JSON on standard output.
+    #[arg(long)]
+    json: bool,
     /// No report on standard error.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Exit status when a refit's parameters drifted more than `--max-drift` standard errors.
+pub const STATUS_DRIFT: u8 = 3;
+
+/// The error of a refit that drifted too far (the new version is written all the same).
+#[derive(Debug, thiserror::Error)]
+#[error("{parameter} moved by {change:.2} standard errors, more than --max-drift {limit}")]
+pub struct DriftExceeded {
+    /// The parameter that moved most.
+    pub parameter: String,
+    /// Its change in standard errors (absolute).
+    pub change: f64,
+    /// The limit.
+    pub limit: f64,
 }
 
 /// Where a refit writes: the previous file's folder, its name without a version, and the pointer file.
@@ -91,12 +113,23 @@ pub fn run(args: RefitArgs) -> Result<()> {
     let fingerprint = rows.fingerprint();
     let file_names = Names::of(&args.previous);
     let _lock = FolderLock::acquire(&file_names.dir)?;
-    if previous.input_fingerprint.as_deref() == Some(fingerprint.as_str()) {
+    // Already fitted on these data: by the previous file itself, or by today's version of these data.
+    let todays = file_names.version(&utc_now()[..10], &fingerprint);
+    let fitted_before = |file: &ModelFile| file.input_fingerprint.as_deref() == Some(fingerprint.as_str());
+    let done = if fitted_before(&previous) {
+        Some(args.previous.clone())
+    } else {
+        ModelFile::read(&todays).ok().filter(|f| fitted_before(f)).map(|_| todays.clone())
+    };
+    if let Some(done) = done {
+        if args.json {
+            println!("{}", serde_json::json!({"unchanged": true, "model_file": done.display().to_string()}));
+        }
         if !args.quiet {
             eprintln!(
-                "clv refit: unchanged: {} holds the same data as {} (fingerprint {fingerprint}); no new version",
+                "clv refit: unchanged: {} holds the data {} was fitted on (fingerprint {fingerprint}); no new version",
                 args.summary.display(),
-                args.previous.display()
+                done.display()
             );
         }
         return Ok(());
@@ -108,11 +141,7 @@ pub fn run(args: RefitArgs) -> Result<()> {
         bail!("the {} refit did not converge: {}; nothing written", kind.file_name(), estimate.diagnostics.message);
     }
     let file = kind.model_file(&estimate, &table, &rows, &args.summary.display().to_string(), seconds);
-    let date = utc_now()[..10].to_string();
-    let target = file_names.version(&date, &fingerprint);
-    if target.exists() {
-        bail!("{} exists already: it is this data's version of today; nothing written", target.display());
-    }
+    let target = todays;
     file.write(&target).with_context(|| format!("cannot write {}", target.display()))?;
     let pointer = serde_json::json!({
         "model_file": target.file_name().map(|n| n.to_string_lossy().into_owned()),
@@ -124,6 +153,36 @@ pub fn run(args: RefitArgs) -> Result<()> {
     let latest = file_names.latest();
     write_atomically(&latest, |out| Ok(serde_json::to_writer_pretty(out, &pointer)?))
         .with_context(|| format!("cannot write {}", latest.display()))?;
+    // Each parameter's change in its new standard errors, and how much better the refit explains the new data.
+    let changes: Vec<(&str, f64, f64, f64, f64)> = estimate
+        .names
+        .iter()
+        .zip(&estimate.params)
+        .zip(&estimate.standard_errors)
+        .zip(&start)
+        .map(|(((name, new), se), old)| (*name, *old, *new, *se, if *se > 0.0 { (new - old) / se } else { f64::NAN }))
+        .collect();
+    let gain = estimate.log_likelihood - kind.log_likelihood(&rows, &start);
+    if args.json {
+        let parameters: Vec<serde_json::Value> = changes
+            .iter()
+            .map(|(name, old, new, se, change)| {
+                serde_json::json!({"name": name, "previous": old, "new": new, "standard_error": se.is_finite().then_some(*se), "change_in_se": change.is_finite().then_some(*change)})
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "unchanged": false,
+                "model_file": target.display().to_string(),
+                "latest": latest.display().to_string(),
+                "previous": args.previous.display().to_string(),
+                "parameters": parameters,
+                "log_likelihood": estimate.log_likelihood,
+                "log_likelihood_gain_over_previous_parameters": gain,
+            }))?
+        );
+    }
     if !args.quiet {
         let mut text = format!(
             "clv refit: {} on {} ({} customers), warm-started from {}\n  {:<10}{:>14}{:>14}{:>16}\n",
@@ -136,19 +195,25 @@ pub fn run(args: RefitArgs) -> Result<()> {
             "new",
             "change in SEs"
         );
-        for ((name, new), se) in estimate.names.iter().zip(&estimate.params).zip(&estimate.standard_errors) {
-            let old = previous.params.get(*name).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
-            let change = if se.is_finite() && *se > 0.0 { format!("{:+.2}", (new - old) / se) } else { "n/a".into() };
+        for (name, old, new, _, change) in &changes {
+            let change = if change.is_finite() { format!("{change:+.2}") } else { "n/a".into() };
             text.push_str(&format!("  {name:<10}{old:>14.6}{new:>14.6}{change:>16}\n"));
         }
         text.push_str(&format!(
-            "  log-likelihood      {:.6} ({} iterations)\n  written to          {}\n  latest              {}\n",
+            "  log-likelihood      {:.6} ({:+.3} over the previous parameters on these data; {} iterations)\n  written to          {}\n  latest              {}\n",
             estimate.log_likelihood,
+            gain,
             estimate.diagnostics.iterations,
             target.display(),
             latest.display()
         ));
         eprint!("{text}");
+    }
+    if let Some(limit) = args.max_drift {
+        let worst = changes.iter().filter(|c| c.4.is_finite()).max_by(|a, b| a.4.abs().total_cmp(&b.4.abs()));
+        if let Some((name, .., change)) = worst.filter(|c| c.4.abs() > limit) {
+            return Err(DriftExceeded { parameter: name.to_string(), change: change.abs(), limit }.into());
+        }
     }
     Ok(())
 }
