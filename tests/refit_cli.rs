@@ -19,7 +19,9 @@ fn a_refit_writes_a_new_version_once_per_data() {
     let same = clv(&["refit", "--previous", first.to_str().unwrap(), summary.to_str().unwrap()]);
     assert!(same.status.success(), "{}", stderr(&same));
     assert!(stderr(&same).contains("unchanged"), "{}", stderr(&same));
-    assert_eq!(fs::read_dir(&models).unwrap().count(), 1);
+    // No new version; the pointer now names the first file.
+    assert_eq!(fs::read_dir(&models).unwrap().count(), 2);
+    assert_eq!(read_json(&models.join("summary.bg_nbd.latest.json"))["model_file"], "summary.bg_nbd.json");
 
     // Six more months of calibration: a new version and the pointer to it.
     let longer = dir.join("longer.csv");
@@ -48,7 +50,7 @@ fn a_refit_writes_a_new_version_once_per_data() {
         let (w, c) = (warm["params"][name].as_f64().unwrap(), cold["params"][name].as_f64().unwrap());
         assert!(((w - c) / c).abs() < 1e-6, "{name}: {w} vs {c}");
     }
-    // The same new data again, from either version: unchanged, still three files and the pointer.
+    // The same new data again, from either version: unchanged, still two versions and the pointer.
     for previous in [&version, &first] {
         let again = clv(&["refit", "--previous", previous.to_str().unwrap(), longer.to_str().unwrap(), "--json"]);
         assert!(again.status.success(), "{}", stderr(&again));
@@ -64,10 +66,12 @@ fn a_refit_writes_a_new_version_once_per_data() {
     args.extend(["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"]);
     args.extend(["--calibration-end", "1998-06-30"]);
     assert!(clv(&args).status.success());
+    // Through the pointer, as a scheduled job would: it names the newest version.
+    let pointer = models.join("summary.bg_nbd.latest.json");
     let drift = clv(&[
         "refit",
         "--previous",
-        version.to_str().unwrap(),
+        pointer.to_str().unwrap(),
         later.to_str().unwrap(),
         "--max-drift",
         "0.01",
@@ -79,4 +83,6 @@ fn a_refit_writes_a_new_version_once_per_data() {
     assert_eq!(said["parameters"].as_array().unwrap().len(), 4);
     assert!(said["log_likelihood_gain_over_previous_parameters"].as_f64().unwrap() >= 0.0);
     assert_eq!(fs::read_dir(&models).unwrap().count(), 4);
+    assert_eq!(said["previous"], version.display().to_string(), "the pointer was followed to the newest version");
+    assert_eq!(read_json(&pointer)["model_file"], said["model_file"].as_str().unwrap().rsplit('/').next().unwrap());
 }

@@ -23,7 +23,7 @@ The new file goes beside the previous one; its name carries the date and the dat
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct RefitArgs {
-    /// The previous model file (any version).
+    /// The previous model file (any version), or the `<base>.latest.json` pointer written by an earlier refit.
     #[arg(long, value_name = "FILE")]
     previous: PathBuf,
     /// The summary to fit (in the previous model's time unit).
@@ -92,8 +92,37 @@ impl Names {
     }
 }
 
+/// The model file `path` names: itself, or the version a `latest` pointer (`{"model_file": ...}`) names, in the
+/// pointer's folder.
+fn resolve_previous(path: &Path) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let pointer: Option<String> = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("model_file").and_then(serde_json::Value::as_str).map(str::to_owned));
+    Ok(match pointer {
+        Some(name) => path.parent().map_or_else(|| PathBuf::from(&name), |dir| dir.join(&name)),
+        None => path.to_path_buf(),
+    })
+}
+
+/// Writes the `latest` pointer: the newest version's file name (in the pointer's folder), its model, when it was
+/// fitted, its data's fingerprint, and the version it replaced.
+fn write_pointer(latest: &Path, version: &Path, file: &ModelFile, previous: Option<&Path>) -> Result<()> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    let pointer = serde_json::json!({
+        "model_file": name(version),
+        "model": file.model,
+        "fitted_at": file.fitted_at,
+        "input_fingerprint": file.input_fingerprint,
+        "previous": previous.and_then(name),
+    });
+    write_atomically(latest, |out| Ok(serde_json::to_writer_pretty(out, &pointer)?))
+        .with_context(|| format!("cannot write {}", latest.display()))
+}
+
 /// Runs `clv refit`.
-pub fn run(args: RefitArgs) -> Result<()> {
+pub fn run(mut args: RefitArgs) -> Result<()> {
+    args.previous = resolve_previous(&args.previous)?;
     let previous = ModelFile::read(&args.previous)?;
     let kind: ModelKind = previous.model.parse().map_err(|e| anyhow::anyhow!("{}: {e}", args.previous.display()))?;
     let names = model_parameters(&previous.model).expect("a model clv fits has parameters");
@@ -132,6 +161,11 @@ pub fn run(args: RefitArgs) -> Result<()> {
                 done.display()
             );
         }
+        // A first refit on unchanged data starts the pointer, so that scheduled jobs can follow it from then on.
+        let latest = file_names.latest();
+        if !latest.exists() {
+            write_pointer(&latest, &done, &ModelFile::read(&done)?, None)?;
+        }
         return Ok(());
     }
     let started = Instant::now();
@@ -143,16 +177,8 @@ pub fn run(args: RefitArgs) -> Result<()> {
     let file = kind.model_file(&estimate, &table, &rows, &args.summary.display().to_string(), seconds);
     let target = todays;
     file.write(&target).with_context(|| format!("cannot write {}", target.display()))?;
-    let pointer = serde_json::json!({
-        "model_file": target.file_name().map(|n| n.to_string_lossy().into_owned()),
-        "model": kind.file_name(),
-        "fitted_at": file.fitted_at,
-        "input_fingerprint": fingerprint,
-        "previous": args.previous.file_name().map(|n| n.to_string_lossy().into_owned()),
-    });
     let latest = file_names.latest();
-    write_atomically(&latest, |out| Ok(serde_json::to_writer_pretty(out, &pointer)?))
-        .with_context(|| format!("cannot write {}", latest.display()))?;
+    write_pointer(&latest, &target, &file, Some(&args.previous))?;
     // Each parameter's change in its new standard errors, and how much better the refit explains the new data.
     let changes: Vec<(&str, f64, f64, f64, f64)> = estimate
         .names
