@@ -15,6 +15,20 @@ fn run_into(dir: &Path, extra: &[&str]) -> std::process::Output {
     clv(&args)
 }
 
+/// A purchase log with amounts in `dir/log.csv`: `customers` drawn from BG/NBD with `params` (JSON) and
+/// Gamma-Gamma spend.
+fn simulated_log(dir: &Path, params: &str, customers: usize) -> std::path::PathBuf {
+    let (truth, spend, log) = (dir.join("truth.json"), dir.join("spend.json"), dir.join("log.csv"));
+    fs::write(&truth, format!(r#"{{"model": "bg_nbd", "time_unit": "week", "params": {params}}}"#)).unwrap();
+    fs::write(&spend, r#"{"model": "gamma_gamma", "time_unit": "week", "params": {"p": 6, "q": 4, "gamma": 15}}"#)
+        .unwrap();
+    let n = customers.to_string();
+    let args = ["simulate", "--model", truth.to_str().unwrap(), "--spend", spend.to_str().unwrap(), "--customers", &n];
+    let made = clv(&[&args[..], &["--seed", "3", "-q", "-o", log.to_str().unwrap()]].concat());
+    assert!(made.status.success(), "{}", stderr(&made));
+    log
+}
+
 fn csv_column(path: &Path, name: &str) -> Vec<f64> {
     let mut reader = csv::Reader::from_path(path).unwrap();
     let column = reader.headers().unwrap().iter().position(|h| h == name).unwrap_or_else(|| panic!("{name}"));
@@ -213,18 +227,7 @@ fn the_report_renders_in_headless_chromium_with_every_chart_drawn() {
 #[test]
 fn a_population_without_drop_out_runs_with_its_boundary_model_said() {
     let dir = scratch("run-boundary");
-    let (truth, spend, log) = (dir.join("truth.json"), dir.join("spend.json"), dir.join("log.csv"));
-    fs::write(
-        &truth,
-        r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.7, "alpha": 9, "a": 1e-9, "b": 1}}"#,
-    )
-    .unwrap();
-    fs::write(&spend, r#"{"model": "gamma_gamma", "time_unit": "week", "params": {"p": 6, "q": 4, "gamma": 15}}"#)
-        .unwrap();
-    let args =
-        ["simulate", "--model", truth.to_str().unwrap(), "--spend", spend.to_str().unwrap(), "--customers", "3000"];
-    let result = clv(&[&args[..], &["--seed", "3", "-q", "-o", log.to_str().unwrap()]].concat());
-    assert!(result.status.success(), "{}", stderr(&result));
+    let log = simulated_log(&dir, r#"{"r": 0.7, "alpha": 9, "a": 1e-9, "b": 1}"#, 3000);
     let out = dir.join("out");
     let result = run_into(&out, &[log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", "--json"]);
     assert!(result.status.success(), "{}", stderr(&result));
@@ -296,4 +299,43 @@ fn a_folder_in_use_by_another_process_is_left_alone_with_status_75() {
         assert!(dir.join("run.json").is_file());
         assert!(!dir.join(".clv.lock").exists(), "the lock is released");
     }
+}
+
+#[test]
+fn a_run_killed_midway_leaves_the_previous_run_usable() {
+    let base = scratch("run-killed");
+    let dir = base.join("out");
+    assert!(run_into(&dir, &[]).status.success());
+    let before = fs::read(dir.join("run.json")).unwrap();
+    // A log large enough that the run is still working when it is killed.
+    let log = simulated_log(&base, r#"{"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}"#, 300_000);
+    for delay_ms in [50, 300, 800] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
+            .args(["run", log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", "--force", "-q"])
+            .args(["--out", dir.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever the moment of the kill, the folder holds a whole run: the previous one, or (had it finished)
+        // the new one, and its report can be remade.
+        let now = fs::read(dir.join("run.json")).unwrap();
+        let record: serde_json::Value = serde_json::from_slice(&now).unwrap();
+        assert!(now == before || record["data"]["customers"].as_u64().is_some());
+        let remade = clv(&["report", dir.to_str().unwrap()]);
+        assert!(remade.status.success(), "after a kill at {delay_ms} ms: {}", stderr(&remade));
+    }
+    // The killed run's lock does not block the next one, which clears the staging folders of killed runs (one is
+    // made here as a run killed while writing would leave it: the kills above come before the writing step).
+    let stale = dir.join(".clv-run-4294967294");
+    fs::create_dir_all(&stale).unwrap();
+    fs::write(stale.join("customers.csv"), "customer_id,clv\n1,").unwrap();
+    let next = run_into(&dir, &["--force"]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    let names: Vec<String> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    assert!(names.iter().all(|n| !n.starts_with(".clv")), "{names:?}");
 }

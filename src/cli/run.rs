@@ -245,8 +245,13 @@ struct Staging {
 impl Staging {
     fn new(out: &Path) -> Result<Staging> {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        // Staging folders of runs that were killed: the lock is ours, so nobody else is using them.
+        for entry in std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".clv-run-") {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
         let dir = out.join(format!(".clv-run-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(Staging { dir, out: out.to_owned(), files: Vec::new() })
     }
