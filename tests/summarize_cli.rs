@@ -15,8 +15,9 @@ fn read_csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-fn summarize_cdnow(file: &str, extra: &[&str]) -> (Output, String) {
-    let dir = scratch(&format!("cdnow-{}", file.replace('/', "_")));
+/// Summarises `file` with the CDNOW flags in a scratch folder of its own (`tag`: tests run in parallel).
+fn summarize_cdnow(tag: &str, file: &str, extra: &[&str]) -> (Output, String) {
+    let dir = scratch(&format!("cdnow-{tag}"));
     let out = dir.join("summary.csv");
     let mut args = vec!["summarize", file];
     args.extend(CDNOW_ARGS);
@@ -29,7 +30,11 @@ fn summarize_cdnow(file: &str, extra: &[&str]) -> (Output, String) {
 
 #[test]
 fn cdnow_sample_reproduces_the_published_summary_statistics() {
-    let (result, csv_text) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let (result, csv_text) = summarize_cdnow(
+        "cdnow_sample_reproduces_the_published_summary_statistics",
+        &repo("data/cdnow/CDNOW_sample.txt"),
+        &[],
+    );
     let (header, rows) = read_csv(&csv_text);
     assert_eq!(
         header,
@@ -77,7 +82,11 @@ fn cdnow_sample_reproduces_the_published_summary_statistics() {
 
 #[test]
 fn the_summary_matches_the_published_per_customer_file() {
-    let (_, csv_text) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let (_, csv_text) = summarize_cdnow(
+        "the_summary_matches_the_published_per_customer_file",
+        &repo("data/cdnow/CDNOW_sample.txt"),
+        &[],
+    );
     let (_, rows) = read_csv(&csv_text);
     let published = fs::read_to_string(repo("tests/reference/cdnow_customers_summary_with_transactions.csv")).unwrap();
     let (_, want) = read_csv(&published);
@@ -109,9 +118,14 @@ fn an_unsorted_log_gives_the_same_summary_as_a_sorted_one() {
     fs::write(&reversed, lines.join("\n")).unwrap();
     let scrambled = dir.join("scrambled.txt");
     fs::write(&scrambled, shuffled.join("\n") + "\n").unwrap();
-    let (_, sorted) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let (_, sorted) = summarize_cdnow(
+        "an_unsorted_log_gives_the_same_summary_as_a_sorted_one",
+        &repo("data/cdnow/CDNOW_sample.txt"),
+        &[],
+    );
     for file in [&reversed, &scrambled] {
-        let (result, csv_text) = summarize_cdnow(file.to_str().unwrap(), &[]);
+        let (result, csv_text) =
+            summarize_cdnow(&file.file_name().unwrap().to_string_lossy(), file.to_str().unwrap(), &[]);
         let differing = csv_text.lines().zip(sorted.lines()).find(|(a, b)| a != b);
         assert_eq!(differing, None, "{}", file.display());
         assert_eq!(csv_text.len(), sorted.len());
@@ -133,7 +147,8 @@ fn standard_input_and_standard_output() {
     child.stdin.take().unwrap().write_all(&data).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let (_, file_text) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let (_, file_text) =
+        summarize_cdnow("standard_input_and_standard_output", &repo("data/cdnow/CDNOW_sample.txt"), &[]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), file_text);
 }
 
@@ -370,7 +385,11 @@ fn a_closed_standard_output_is_not_an_error() {
 
 #[test]
 fn a_holdout_length_ends_calibration_that_long_before_the_end() {
-    let (_, dated) = summarize_cdnow(&repo("data/cdnow/CDNOW_sample.txt"), &[]);
+    let (_, dated) = summarize_cdnow(
+        "a_holdout_length_ends_calibration_that_long_before_the_end",
+        &repo("data/cdnow/CDNOW_sample.txt"),
+        &[],
+    );
     let dir = scratch("holdout-length");
     let file = repo("data/cdnow/CDNOW_sample.txt");
     let flags = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
