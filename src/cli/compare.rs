@@ -70,9 +70,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     }
     print!("{}", verdict(&args, &file.model, table.len(), duration, unit, &rows, &simple.how));
     if let Some(plan) = args.interval.plan() {
-        if plan.replicates < 2 || !(plan.level > 0.0 && plan.level < 1.0) {
-            bail!("--intervals needs at least 2 replicates and --level between 0 and 1");
-        }
+        plan.validate().map_err(anyhow::Error::msg)?;
         let kind: ModelKind = file.model.parse().map_err(anyhow::Error::msg)?;
         let count = file
             .parameters_in_order(model_parameters(&file.model).expect("a count model"))

@@ -44,10 +44,10 @@ impl ProgressLine {
         let _ = std::io::stderr().flush();
     }
 
-    /// Shows `label: what (done of total)` at once (for steps counted in units, not bytes).
-    pub fn update_count(&self, what: &str, done: u64, total: u64) {
+    /// Shows `label: what` at once (a step that reports no bytes).
+    pub fn show(&self, what: &str) {
         if self.enabled {
-            eprint!("\r{}: {what} ({done} of {total})\x1b[K", self.label);
+            eprint!("\r{}: {what}\x1b[K", self.label);
             let _ = std::io::stderr().flush();
             *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         }

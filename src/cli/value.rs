@@ -219,7 +219,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
     let intervals = match args.interval.plan() {
         Some(plan) => {
             let progress = ProgressLine::new("bootstrap", args.quiet);
-            progress.update_count("refitting and revaluing", 0, plan.replicates as u64);
+            progress.show(&format!("refitting and revaluing {} replicates", plan.replicates));
             let segment_of = segment_index(&members, table.len());
             let margin = args.valuation.margin;
             let result = bootstrap(&table, kind, &count_params, &spend_params, &schedule, margin, &segment_of, &plan);

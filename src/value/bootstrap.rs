@@ -30,6 +30,19 @@ pub struct BootstrapPlan {
     pub level: f64,
 }
 
+impl BootstrapPlan {
+    /// Checks the plan: at least 2 replicates and a level strictly between 0 and 1.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.replicates < 2 || !(self.level > 0.0 && self.level < 1.0) {
+            return Err(
+                "intervals need at least 2 replicates (200 or more for 90% intervals) and a level between 0 and 1"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// A low and a high end.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
@@ -265,11 +278,7 @@ pub fn bootstrap(
     segment_of: &[usize],
     plan: &BootstrapPlan,
 ) -> Result<Bootstrap, String> {
-    if plan.replicates < 2 || !(plan.level > 0.0 && plan.level < 1.0) {
-        return Err(
-            "intervals need at least 2 replicates (200 or more for 90% intervals) and a level between 0 and 1".into()
-        );
-    }
+    plan.validate()?;
     let fits = refit_replicates(table, kind, count, Some(spend), plan);
     let result = bootstrap_values(table, kind, &fits, schedule, margin, segment_of, plan.level);
     if result.equity.len() < 2 {
