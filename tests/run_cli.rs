@@ -309,9 +309,10 @@ fn a_run_killed_midway_leaves_the_previous_run_usable() {
     let before = fs::read(dir.join("run.json")).unwrap();
     // A log large enough that the run is still working when it is killed.
     let log = simulated_log(&base, r#"{"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}"#, 300_000);
-    for delay_ms in [50, 300, 800] {
+    // Replacing the run (--force) and refitting it (--refit, which also moves the previous run to history/).
+    for (mode, delay_ms) in [("--force", 50), ("--force", 300), ("--force", 800), ("--refit", 400), ("--refit", 5000)] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
-            .args(["run", log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", "--force", "-q"])
+            .args(["run", log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", mode, "-q"])
             .args(["--out", dir.to_str().unwrap()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -326,7 +327,12 @@ fn a_run_killed_midway_leaves_the_previous_run_usable() {
         let record: serde_json::Value = serde_json::from_slice(&now).unwrap();
         assert!(now == before || record["data"]["customers"].as_u64().is_some());
         let remade = clv(&["report", dir.to_str().unwrap()]);
-        assert!(remade.status.success(), "after a kill at {delay_ms} ms: {}", stderr(&remade));
+        assert!(remade.status.success(), "after a {mode} killed at {delay_ms} ms: {}", stderr(&remade));
+        // Every previous run kept by a refit is whole.
+        for kept in fs::read_dir(dir.join("history")).into_iter().flatten() {
+            let kept = kept.unwrap().path();
+            assert!(serde_json::from_slice::<serde_json::Value>(&fs::read(kept.join("run.json")).unwrap()).is_ok());
+        }
     }
     // The killed run's lock does not block the next one, which clears the staging folders of killed runs (one is
     // made here as a run killed while writing would leave it: the kills above come before the writing step).
@@ -338,4 +344,103 @@ fn a_run_killed_midway_leaves_the_previous_run_usable() {
     let names: Vec<String> =
         fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
     assert!(names.iter().all(|n| !n.starts_with(".clv")), "{names:?}");
+}
+
+/// Customer id -> p_alive of a run's customers.csv.
+fn p_alive_by_id(path: &Path) -> std::collections::HashMap<String, f64> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let (id, alive) =
+        (header.iter().position(|h| h == "customer_id").unwrap(), header.iter().position(|h| h == "p_alive").unwrap());
+    reader.records().map(|r| r.unwrap()).map(|r| (r[id].to_string(), r[alive].parse().unwrap())).collect()
+}
+
+#[test]
+fn a_refit_of_a_run_folder_reports_what_changed_and_keeps_the_previous_run() {
+    let base = scratch("run-refit");
+    let dir = base.join("out");
+    assert!(run_into(&dir, &[]).status.success());
+    let first_record = fs::read(dir.join("run.json")).unwrap();
+    let first: serde_json::Value = serde_json::from_slice(&first_record).unwrap();
+    // Six more months of calibration, and two customers who first bought in them.
+    let mut log = fs::read_to_string(repo("data/cdnow/CDNOW_sample.txt")).unwrap();
+    log.push_str(" 90001 9001 19980110  1   25.00\n 90001 9001 19980301  2   30.00\n 90002 9002 19980215  1   12.50\n");
+    let log_path = base.join("grown.txt");
+    fs::write(&log_path, log).unwrap();
+    let flags = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
+    let periods = ["--calibration-end", "1998-03-31", "--observation-end", "1998-06-30"];
+    let refit = |extra: &[&str]| {
+        let mut args = vec!["run", log_path.to_str().unwrap(), "--out", dir.to_str().unwrap(), "--refit"];
+        args.extend(flags.iter().chain(&periods));
+        args.extend(extra);
+        clv(&args)
+    };
+    // Pareto/NBD's s moves by about 6.5 standard errors on CDNOW with six more months: past a limit of 3.
+    let drifted = refit(&["--max-drift", "3"]);
+    assert_eq!(drifted.status.code(), Some(3), "{}", stderr(&drifted));
+    let text = String::from_utf8_lossy(&drifted.stdout);
+    assert!(text.contains("DRIFT") && text.contains("since"), "{text}");
+    let record = read_json(&dir.join("run.json"));
+    let drift = &record["drift"];
+    // The previous run is kept whole, byte for byte, in the history folder named in the record.
+    let kept = dir.join(drift["previous_kept_in"].as_str().unwrap());
+    assert_eq!(fs::read(kept.join("run.json")).unwrap(), first_record);
+    assert!(kept.join("customers.csv").exists() && kept.join("report.html").exists());
+    // The equity bridge starts at the previous run's equity and adds up to this run's.
+    let e = &drift["customers"]["equity"];
+    let f = |v: &serde_json::Value| v.as_f64().unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(f(&e["previous"]), f(&first["value"]["customer_equity"])));
+    assert!(close(f(&e["new"]), f(&record["value"]["customer_equity"])));
+    let bridged = f(&e["previous"]) + f(&e["continuing_new"]) - f(&e["continuing_previous"]) + f(&e["new_customers"])
+        - f(&e["gone_customers"]);
+    assert!(close(bridged, f(&e["new"])));
+    let counts = &drift["customers"]["counts"];
+    assert_eq!((counts["previous"].as_u64(), counts["current"].as_u64()), (Some(2357), Some(2359)));
+    assert_eq!((counts["new"].as_u64(), counts["gone"].as_u64()), (Some(2), Some(0)));
+    // Lapsed and revived customers, counted again here from the two customers.csv files.
+    let (before, after) = (p_alive_by_id(&kept.join("customers.csv")), p_alive_by_id(&dir.join("customers.csv")));
+    let crossed = |from_alive: bool| {
+        before.iter().filter(|(id, p)| (**p >= 0.5) == from_alive && (after[id.as_str()] >= 0.5) != from_alive).count()
+            as u64
+    };
+    assert_eq!(counts["lapsed"].as_u64(), Some(crossed(true)));
+    assert_eq!(counts["revived"].as_u64(), Some(crossed(false)));
+    assert!(crossed(true) > 0 && crossed(false) > 0);
+    let movers: Vec<f64> = drift["customers"]["movers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (f(&m["clv"][1]) - f(&m["clv"][0])).abs())
+        .collect();
+    assert_eq!(movers.len(), 10);
+    assert!(movers.windows(2).all(|w| w[0] >= w[1]));
+    // The warm-started refit finds the cold fit's estimates.
+    let cold_dir = base.join("cold");
+    let mut cold = vec!["run", log_path.to_str().unwrap(), "--out", cold_dir.to_str().unwrap(), "-q"];
+    cold.extend(flags.iter().chain(&periods));
+    cold.extend(["--model", "pareto-nbd"]);
+    assert!(clv(&cold).status.success());
+    let cold_params = &read_json(&cold_dir.join("run.json"))["count_model"]["params"];
+    for (warm, cold) in record["count_model"]["params"].as_array().unwrap().iter().zip(cold_params.as_array().unwrap())
+    {
+        assert!((f(&warm[1]) - f(&cold[1])).abs() <= 1e-6 * f(&cold[1]), "{warm} against {cold}");
+    }
+    let change = drift["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "s").unwrap();
+    assert!(f(&change["change_in_se"]) < -3.0, "{change}");
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("What changed since the previous run") && page.contains("Customers whose value moved most"));
+    // The same data and settings again: unchanged, nothing written, status 0.
+    let now = fs::read(dir.join("run.json")).unwrap();
+    let again = refit(&["--max-drift", "3"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("unchanged"));
+    assert_eq!(fs::read(dir.join("run.json")).unwrap(), now);
+    assert_eq!(fs::read_dir(dir.join("history")).unwrap().count(), 1);
+    // A refit keeps the model; a folder without a run has nothing to refit.
+    let other = refit(&["--model", "bg-nbd"]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(stderr(&other).contains("keeps its model"), "{}", stderr(&other));
+    let empty = run_into(&base.join("empty"), &["--refit"]);
+    assert!(!empty.status.success() && stderr(&empty).contains("holds no run"), "{}", stderr(&empty));
 }

@@ -8,6 +8,7 @@ use clv::data::read_summary;
 use clv::fit::model_file::{ModelFile, model_parameters, utc_now};
 use clv::models::ModelKind;
 use clv::output::{FolderLock, write_atomically};
+use clv::report::drift::{largest_change, parameter_changes};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -180,22 +181,10 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
     let latest = file_names.latest();
     write_pointer(&latest, &target, &file, Some(&args.previous))?;
     // Each parameter's change in its new standard errors, and how much better the refit explains the new data.
-    let changes: Vec<(&str, f64, f64, f64, f64)> = estimate
-        .names
-        .iter()
-        .zip(&estimate.params)
-        .zip(&estimate.standard_errors)
-        .zip(&start)
-        .map(|(((name, new), se), old)| (*name, *old, *new, *se, if *se > 0.0 { (new - old) / se } else { f64::NAN }))
-        .collect();
+    let changes =
+        parameter_changes(kind.file_name(), &estimate.names, &start, &estimate.params, &estimate.standard_errors);
     let gain = estimate.log_likelihood - kind.log_likelihood(&rows, &start);
     if args.json {
-        let parameters: Vec<serde_json::Value> = changes
-            .iter()
-            .map(|(name, old, new, se, change)| {
-                serde_json::json!({"name": name, "previous": old, "new": new, "standard_error": se.is_finite().then_some(*se), "change_in_se": change.is_finite().then_some(*change)})
-            })
-            .collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
@@ -203,7 +192,7 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
                 "model_file": target.display().to_string(),
                 "latest": latest.display().to_string(),
                 "previous": args.previous.display().to_string(),
-                "parameters": parameters,
+                "parameters": changes,
                 "log_likelihood": estimate.log_likelihood,
                 "log_likelihood_gain_over_previous_parameters": gain,
             }))?
@@ -221,9 +210,9 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
             "new",
             "change in SEs"
         );
-        for (name, old, new, _, change) in &changes {
-            let change = if change.is_finite() { format!("{change:+.2}") } else { "n/a".into() };
-            text.push_str(&format!("  {name:<10}{old:>14.6}{new:>14.6}{change:>16}\n"));
+        for c in &changes {
+            let change = c.change_in_se.map_or("n/a".into(), |z| format!("{z:+.2}"));
+            text.push_str(&format!("  {:<10}{:>14.6}{:>14.6}{change:>16}\n", c.name, c.previous, c.new));
         }
         text.push_str(&format!(
             "  log-likelihood      {:.6} ({:+.3} over the previous parameters on these data; {} iterations)\n  written to          {}\n  latest              {}\n",
@@ -236,9 +225,9 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
         eprint!("{text}");
     }
     if let Some(limit) = args.max_drift {
-        let worst = changes.iter().filter(|c| c.4.is_finite()).max_by(|a, b| a.4.abs().total_cmp(&b.4.abs()));
-        if let Some((name, .., change)) = worst.filter(|c| c.4.abs() > limit) {
-            return Err(DriftExceeded { parameter: name.to_string(), change: change.abs(), limit }.into());
+        let worst = largest_change(&changes).and_then(|c| Some((c, c.change_in_se?.abs())));
+        if let Some((c, change)) = worst.filter(|(_, change)| *change > limit) {
+            return Err(DriftExceeded { parameter: c.name.clone(), change, limit }.into());
         }
     }
     Ok(())

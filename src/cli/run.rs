@@ -6,6 +6,7 @@
 
 use super::fit::ModelChoice;
 use super::progress::ProgressLine;
+use super::refit::DriftExceeded;
 use super::summarize::{LogArgs, NegativePolicy};
 use super::value::{IntervalArgs, ValuationArgs};
 use anyhow::{Context, Result, bail};
@@ -13,10 +14,14 @@ use clap::Args;
 use clv::count::CountModel;
 use clv::data::{IngestReport, Input, SummaryTable, TimeUnit};
 use clv::fit::Estimate;
+use clv::fit::model_file::{ModelFile, model_parameters};
 use clv::models::{ModelKind, choose_count_model};
 use clv::output::{FolderLock, write_atomically};
 use clv::report::diagnostics::{
     conditional_expectations, decile_comparison, frequency_recency_grid, tracking, value_concentration,
+};
+use clv::report::drift::{
+    CustomerFigures, DriftSection, LAPSED_BELOW, compare_customers, parameter_changes, read_customers,
 };
 use clv::report::{
     CandidateRow, ComparisonSection, DataSection, DiagnosticsSection, FittedModel, IntervalSection, RUN_FORMAT_VERSION,
@@ -32,6 +37,7 @@ use clv::value::sensitivity::{
     DeltaIntervals, SensitivityTable, delta_intervals, sensitivity_table, standard_horizons, standard_rates,
 };
 use clv::value::simple::{SimpleInputs, estimate_inputs};
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -48,9 +54,13 @@ Examples:
   # Again into the same folder (replacing the earlier run), with the summary as JSON for a pipeline
   clv run orders.csv --amount Total --calibration-end 2025-06-30 --out orders-run --force --json
 
+  # Nightly: refit the folder's run on the grown log, say what changed, status 3 past 3 standard errors
+  clv run orders.csv --customer CustomerID --date OrderDate --amount Total --out orders-run --refit --max-drift 3
+
 Writes into the folder: summary.csv (+ .meta.json), model.<count model>.json, model.gamma_gamma.json,
 customers.csv (every per-customer figure), report.html (open it in a browser) and run.json.
-`clv report DIR` remakes report.html from run.json without refitting.";
+`clv report DIR` remakes report.html from run.json without refitting. With --refit, the previous run's files
+are kept in DIR/history/<its time>/ and the report and run.json gain a section on what changed.";
 
 /// Arguments of `clv run`.
 #[derive(Args, Debug)]
@@ -65,9 +75,9 @@ pub struct RunArgs {
     #[command(flatten)]
     log: LogArgs,
     /// Purchase-count model: auto (every one; the best kept by holdout error, else BIC), bg-nbd, pareto-nbd or
-    /// mbg-nbd.
-    #[arg(long, default_value = "auto")]
-    model: ModelChoice,
+    /// mbg-nbd [default: auto; with --refit, the previous run's model]
+    #[arg(long)]
+    model: Option<ModelChoice>,
     #[command(flatten)]
     valuation: ValuationArgs,
     #[command(flatten)]
@@ -75,6 +85,16 @@ pub struct RunArgs {
     /// Replace a run already in the folder.
     #[arg(long)]
     force: bool,
+    /// Refit the run already in the folder on this log: keep its models (warm-started from its estimates), keep
+    /// its files in DIR/history/<its time>/, and report what changed (parameters in standard errors, customer
+    /// equity, the customers who moved most, new and lapsed customers). The same data and settings again:
+    /// "unchanged", nothing written.
+    #[arg(long, conflicts_with = "force")]
+    refit: bool,
+    /// With --refit: exit with status 3 (after writing) when a parameter moved by more than this many of its
+    /// standard errors.
+    #[arg(long, value_name = "SE", requires = "refit")]
+    max_drift: Option<f64>,
     /// Print the run record as JSON on standard output instead of the summary.
     #[arg(long)]
     json: bool,
@@ -159,7 +179,8 @@ struct CountFit {
     rule: Option<String>,
 }
 
-fn fit_count(choice: ModelChoice, table: &SummaryTable) -> Result<CountFit> {
+/// Fits the count model `choice` asks for; a single model starts from `start` when given (a refit's warm start).
+fn fit_count(choice: ModelChoice, table: &SummaryTable, start: Option<&[f64]>) -> Result<CountFit> {
     let fitted = match choice {
         ModelChoice::Auto => {
             let mut choice = choose_count_model(table).map_err(anyhow::Error::msg)?;
@@ -199,7 +220,7 @@ fn fit_count(choice: ModelChoice, table: &SummaryTable) -> Result<CountFit> {
             }
             let rows = kind.fit_rows(table).map_err(anyhow::Error::msg)?;
             let started = Instant::now();
-            let estimate = kind.fit(&rows, None);
+            let estimate = kind.fit(&rows, start);
             CountFit {
                 kind,
                 rows,
@@ -240,6 +261,9 @@ struct Staging {
     dir: PathBuf,
     out: PathBuf,
     files: Vec<String>,
+    /// The previous run's files, gathered in the staging folder under this name (`history/<time>`), moved to the
+    /// output folder's `history/` first.
+    kept: Option<String>,
 }
 
 impl Staging {
@@ -253,7 +277,31 @@ impl Staging {
         }
         let dir = out.join(format!(".clv-run-{}", std::process::id()));
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        Ok(Staging { dir, out: out.to_owned(), files: Vec::new() })
+        Ok(Staging { dir, out: out.to_owned(), files: Vec::new(), kept: None })
+    }
+
+    /// Gathers the previous run's files (linked, or copied where links are not possible) to be kept in
+    /// `history/<its creation time>` of the output folder; returns that folder's name relative to the output.
+    fn keep_previous(&mut self, previous: &RunRecord) -> Result<String> {
+        let stamp: String = previous.created_at.chars().filter(|c| *c != ':').collect();
+        let history = self.out.join("history");
+        let name = (1..)
+            .map(|k| if k == 1 { format!("history/{stamp}") } else { format!("history/{stamp}-{k}") })
+            .find(|name| !self.out.join(name).exists() && !history.join(name).exists())
+            .expect("a free name");
+        let target = self.dir.join(&name);
+        std::fs::create_dir_all(&target).with_context(|| format!("cannot create {}", target.display()))?;
+        for file in &previous.files {
+            let source = self.out.join(file);
+            if source.is_file() {
+                let copy = target.join(file);
+                std::fs::hard_link(&source, &copy)
+                    .or_else(|_| std::fs::copy(&source, &copy).map(|_| ()))
+                    .with_context(|| format!("cannot keep {} in {}", source.display(), target.display()))?;
+            }
+        }
+        self.kept = Some(name.clone());
+        Ok(name)
     }
 
     fn write(&mut self, name: &str, write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<()> {
@@ -265,6 +313,12 @@ impl Staging {
 
     /// Moves every file into the output folder, `run.json` last.
     fn commit(mut self) -> Result<Vec<String>> {
+        if let Some(kept) = &self.kept {
+            let target = self.out.join(kept);
+            std::fs::create_dir_all(self.out.join("history")).context("cannot create the history folder")?;
+            std::fs::rename(self.dir.join(kept), &target)
+                .with_context(|| format!("cannot move the previous run to {}", target.display()))?;
+        }
         self.files.sort_by_key(|name| name == "run.json");
         for name in &self.files {
             let target = self.out.join(name);
@@ -287,9 +341,10 @@ pub fn run(args: RunArgs) -> Result<()> {
     // One run at a time in a folder: a second waits for nobody, it exits with status 75 and says who holds it.
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     let _lock = FolderLock::acquire(&args.out)?;
-    if args.out.join("run.json").exists() && !args.force {
+    let previous = if args.refit { Some(PreviousRun::load(&args.out)?) } else { None };
+    if !args.refit && args.out.join("run.json").exists() && !args.force {
         bail!(
-            "{} holds another run (run.json): give --force to replace it, or another --out folder",
+            "{} holds another run (run.json): give --refit to refit it on this log and see what changed, --force to              replace it, or another --out folder",
             args.out.display()
         );
     }
@@ -297,6 +352,28 @@ pub fn run(args: RunArgs) -> Result<()> {
     let (input, log) = input_and_log(&args)?;
     let schedule = args.valuation.continuous_schedule(log.unit)?;
     schedule.validate().map_err(anyhow::Error::msg)?;
+    let choice = match (args.model, &previous) {
+        (None, None) => ModelChoice::Auto,
+        (Some(choice), None) => choice,
+        (choice, Some(p)) => {
+            if choice.is_some_and(|c| !matches!(c, ModelChoice::One(kind) if kind == p.count_kind)) {
+                bail!(
+                    "the run in {} used {}: --refit keeps its model (give --force to start afresh with another)",
+                    args.out.display(),
+                    p.count_kind.file_name()
+                );
+            }
+            if p.record.settings.time_unit != log.unit.name() {
+                bail!(
+                    "the run in {} is in {}s: --refit keeps the time unit (give --unit {})",
+                    args.out.display(),
+                    p.record.settings.time_unit,
+                    p.record.settings.time_unit
+                );
+            }
+            ModelChoice::One(p.count_kind)
+        }
+    };
 
     let (table, report) = steps.run(0, || {
         if log.amount.is_none() {
@@ -304,12 +381,25 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
         log.summarize(&input, None, &ProgressLine::new("clv run [1/6] reading", !steps.show))
     })?;
-    let count = steps.run(1, || fit_count(args.model, &table))?;
+    if let Some(p) = &previous {
+        if p.unchanged(&table, &run_settings(&args, choice, &table, &schedule))? {
+            if args.json {
+                println!("{}", serde_json::json!({"unchanged": true, "run": args.out.display().to_string()}));
+            } else if !args.quiet {
+                eprintln!(
+                    "clv run: unchanged: the run in {} was made from the same data and settings; nothing written",
+                    args.out.display()
+                );
+            }
+            return Ok(());
+        }
+    }
+    let count = steps.run(1, || fit_count(choice, &table, previous.as_ref().map(|p| p.count_params.as_slice())))?;
     let model = count.kind.count_model(&count.estimate.params).expect("a count model");
     let (spend_rows, spend_estimate, spend_seconds, spend) = steps.run(2, || {
         let rows = ModelKind::GammaGamma.fit_rows(&table).map_err(anyhow::Error::msg)?;
         let started = Instant::now();
-        let estimate = ModelKind::GammaGamma.fit(&rows, None);
+        let estimate = ModelKind::GammaGamma.fit(&rows, previous.as_ref().map(|p| p.spend_params.as_slice()));
         if !estimate.diagnostics.converged {
             bail!("the Gamma-Gamma fit did not converge: {}", estimate.diagnostics.message);
         }
@@ -335,10 +425,26 @@ pub fn run(args: RunArgs) -> Result<()> {
     })?;
     let record = steps.run(5, || {
         let mut staging = Staging::new(&args.out)?;
+        let drift = match &previous {
+            Some(p) => {
+                let kept_in = staging.keep_previous(&p.record)?;
+                Some(p.drift(
+                    &table,
+                    &values,
+                    &count,
+                    &spend_estimate,
+                    &run_settings(&args, choice, &table, &schedule),
+                    kept_in,
+                    args.max_drift,
+                ))
+            }
+            None => None,
+        };
         let count_name = format!("model.{}.json", count.kind.file_name());
         let spend_name = "model.gamma_gamma.json".to_string();
         let record = build_record(
             &args,
+            choice,
             &input,
             &table,
             &report,
@@ -369,6 +475,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             write_customers(out, &table, &values, &simple_clv, horizons, comparison.as_ref(), bootstrap)
         })?;
         let mut record = record;
+        record.drift = drift;
         record.files = [
             "summary.csv",
             "summary.csv.meta.json",
@@ -391,12 +498,156 @@ pub fn run(args: RunArgs) -> Result<()> {
     } else {
         print!("{}", terminal_summary(&record, &args.out));
     }
+    if let Some(c) = record.drift.as_ref().and_then(DriftSection::exceeded) {
+        let limit = args.max_drift.unwrap_or_default();
+        let change = c.change_in_se.unwrap_or_default().abs();
+        return Err(DriftExceeded { parameter: format!("{} of {}", c.name, c.model), change, limit }.into());
+    }
     Ok(())
+}
+
+/// The settings of this run, as its record states them.
+fn run_settings(args: &RunArgs, choice: ModelChoice, table: &SummaryTable, schedule: &Schedule) -> Settings {
+    let unit = table.unit;
+    let day = |d: Option<clv::data::Day>| d.map(|d| d.to_string()).unwrap_or_default();
+    Settings {
+        time_unit: unit.name().into(),
+        calibration_end: day(table.calibration_end),
+        observation_end: day(table.observation_end),
+        model_requested: match choice {
+            ModelChoice::Auto => "auto".into(),
+            ModelChoice::One(kind) => kind.file_name().into(),
+        },
+        annual_discount_rate: args.valuation.discount_rate,
+        margin: args.valuation.margin,
+        horizon: match schedule {
+            Schedule::Continuous { horizon, .. } => *horizon,
+            Schedule::MonthlyCompat { .. } => None,
+        },
+        discounting: schedule.describe(unit, false),
+        prediction_horizon: table.holdout.as_ref().map_or(reporting_horizon(schedule, unit), |h| h.duration),
+        reporting_horizon: reporting_horizon(schedule, unit),
+    }
+}
+
+/// The run already in the folder, for `--refit`: its record, its models' estimates and its customers' figures.
+struct PreviousRun {
+    record: RunRecord,
+    count_kind: ModelKind,
+    count_params: Vec<f64>,
+    count_fingerprint: Option<String>,
+    spend_params: Vec<f64>,
+    spend_fingerprint: Option<String>,
+    customers: HashMap<String, CustomerFigures>,
+}
+
+impl PreviousRun {
+    fn load(out: &Path) -> Result<PreviousRun> {
+        let path = out.join("run.json");
+        if !path.exists() {
+            bail!("--refit: {} holds no run (no run.json): run once without --refit first", out.display());
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let record: RunRecord =
+            serde_json::from_str(&text).with_context(|| format!("{} is not a run record", path.display()))?;
+        let model = |fitted: &FittedModel| -> Result<(ModelKind, Vec<f64>, Option<String>)> {
+            let path = out.join(&fitted.file);
+            let file = ModelFile::read(&path)?;
+            let kind: ModelKind = file.model.parse().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let names = model_parameters(&file.model).expect("a model clv fits has parameters");
+            let params = file.parameters_in_order(names).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            Ok((kind, params, file.input_fingerprint))
+        };
+        let (count_kind, count_params, count_fingerprint) = model(&record.count_model)?;
+        let (_, spend_params, spend_fingerprint) = model(&record.spend_model)?;
+        let customers = read_customers(&out.join("customers.csv")).map_err(anyhow::Error::msg)?;
+        Ok(PreviousRun {
+            record,
+            count_kind,
+            count_params,
+            count_fingerprint,
+            spend_params,
+            spend_fingerprint,
+            customers,
+        })
+    }
+
+    /// True when the previous run was made from the same data (the models' fingerprints) and settings.
+    fn unchanged(&self, table: &SummaryTable, settings: &Settings) -> Result<bool> {
+        let same_data = |kind: ModelKind, fingerprint: &Option<String>| -> Result<bool> {
+            let rows = kind.fit_rows(table).map_err(anyhow::Error::msg)?;
+            Ok(fingerprint.as_deref() == Some(rows.fingerprint().as_str()))
+        };
+        let before = &self.record.settings;
+        let same_settings = before.calibration_end == settings.calibration_end
+            && before.observation_end == settings.observation_end
+            && self.settings_changed(settings).is_empty();
+        Ok(same_settings
+            && same_data(self.count_kind, &self.count_fingerprint)?
+            && same_data(ModelKind::GammaGamma, &self.spend_fingerprint)?)
+    }
+
+    /// The valuation settings that differ from the previous run's, in words.
+    fn settings_changed(&self, now: &Settings) -> Vec<String> {
+        let then = &self.record.settings;
+        let mut changed = Vec::new();
+        if then.annual_discount_rate != now.annual_discount_rate {
+            changed.push(format!("discount rate {} -> {} a year", then.annual_discount_rate, now.annual_discount_rate));
+        }
+        if then.margin != now.margin {
+            changed.push(format!("margin {} -> {}", then.margin, now.margin));
+        }
+        if then.horizon != now.horizon {
+            let horizon = |h: Option<f64>| h.map_or("no limit".to_string(), |h| format!("{h} {}s", now.time_unit));
+            changed.push(format!("horizon {} -> {}", horizon(then.horizon), horizon(now.horizon)));
+        }
+        changed
+    }
+
+    /// What changed: parameters, log-likelihood, and the customers compared with the previous run's.
+    #[allow(clippy::too_many_arguments)]
+    fn drift(
+        &self,
+        table: &SummaryTable,
+        values: &[clv::value::lifetime::CustomerValue],
+        count: &CountFit,
+        spend: &Estimate,
+        settings: &Settings,
+        kept_in: String,
+        max_drift: Option<f64>,
+    ) -> DriftSection {
+        let e = &count.estimate;
+        let mut parameters =
+            parameter_changes(count.kind.file_name(), &e.names, &self.count_params, &e.params, &e.standard_errors);
+        parameters.extend(parameter_changes(
+            ModelKind::GammaGamma.file_name(),
+            &spend.names,
+            &self.spend_params,
+            &spend.params,
+            &spend.standard_errors,
+        ));
+        let current = values.iter().enumerate().map(|(i, v)| {
+            let id = String::from_utf8_lossy(table.ids.get(i)).into_owned();
+            (id, CustomerFigures { clv: v.clv, p_alive: v.p_alive, frequency: f64::from(table.frequency[i]) })
+        });
+        DriftSection {
+            previous_created_at: self.record.created_at.clone(),
+            previous_calibration_end: self.record.settings.calibration_end.clone(),
+            previous_kept_in: kept_in,
+            settings_changed: self.settings_changed(settings),
+            parameters,
+            log_likelihood: e.log_likelihood,
+            previous_parameters_log_likelihood: count.kind.log_likelihood(&count.rows, &self.count_params),
+            customers: compare_customers(&self.customers, current),
+            max_drift,
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn build_record(
     args: &RunArgs,
+    choice: ModelChoice,
     input: &Input,
     table: &SummaryTable,
     report: &IngestReport,
@@ -426,24 +677,7 @@ fn build_record(
         clv_version: env!("CARGO_PKG_VERSION").into(),
         created_at: clv::fit::model_file::utc_now(),
         input: input.name(),
-        settings: Settings {
-            time_unit: unit.name().into(),
-            calibration_end: day(table.calibration_end),
-            observation_end: day(table.observation_end),
-            model_requested: match args.model {
-                ModelChoice::Auto => "auto".into(),
-                ModelChoice::One(kind) => kind.file_name().into(),
-            },
-            annual_discount_rate: args.valuation.discount_rate,
-            margin: args.valuation.margin,
-            horizon: match schedule {
-                Schedule::Continuous { horizon, .. } => *horizon,
-                Schedule::MonthlyCompat { .. } => None,
-            },
-            discounting: schedule.describe(unit, false),
-            prediction_horizon,
-            reporting_horizon: reporting_horizon(schedule, unit),
-        },
+        settings: run_settings(args, choice, table, schedule),
         data: DataSection {
             rows_read: report.rows_read,
             rows_used: report.rows_used,
@@ -497,6 +731,7 @@ fn build_record(
             deciles: decile_comparison(&clv, simple_clv),
         },
         files: Vec::new(),
+        drift: None,
     }
 }
 
@@ -617,6 +852,60 @@ fn write_customers(
     w.flush()
 }
 
+/// What changed since the previous run, in a few lines.
+fn drift_lines(d: &DriftSection, out: &Path) -> String {
+    let e = &d.customers.equity;
+    let c = &d.customers.counts;
+    let moves: Vec<String> = d
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.change_in_se.map_or("n/a".into(), |z| format!("{z:+.2}"))))
+        .collect();
+    let relative = if e.previous != 0.0 {
+        format!(" ({:+.1}%)", 100.0 * (e.new - e.previous) / e.previous)
+    } else {
+        String::new()
+    };
+    let mut text = format!(
+        "  since              the run of {} (calibration to {}), kept in {}\n  parameters (SEs)   {}\n  log-likelihood     {:+.3} over the previous estimates on these data\n  equity change      {:+.2}{relative}: customers in both runs {:+.2}, {} new customers {:+.2}, {} gone {:+.2}\n  customers          {} lapsed (P(alive) fell below {}), {} revived\n",
+        d.previous_created_at,
+        d.previous_calibration_end,
+        out.join(&d.previous_kept_in).display(),
+        moves.join(", "),
+        d.log_likelihood - d.previous_parameters_log_likelihood,
+        e.new - e.previous,
+        e.continuing_new - e.continuing_previous,
+        c.new,
+        e.new_customers,
+        c.gone,
+        -e.gone_customers,
+        c.lapsed,
+        LAPSED_BELOW,
+        c.revived
+    );
+    if !d.settings_changed.is_empty() {
+        text.push_str(&format!("  settings changed   {}\n", d.settings_changed.join("; ")));
+    }
+    if let Some(m) = d.customers.movers.first() {
+        text.push_str(&format!(
+            "  moved most         customer {}: CLV {:.2} -> {:.2} (see the report for the {} who moved most)\n",
+            m.id,
+            m.clv.0,
+            m.clv.1,
+            d.customers.movers.len()
+        ));
+    }
+    if let (Some(limit), Some(p)) = (d.max_drift, d.exceeded()) {
+        text.push_str(&format!(
+            "  DRIFT              {} of {} moved {:.2} standard errors, more than --max-drift {limit}\n",
+            p.name,
+            p.model,
+            p.change_in_se.unwrap_or_default().abs()
+        ));
+    }
+    text
+}
+
 /// The few lines a person reads after a run.
 fn terminal_summary(r: &RunRecord, out: &Path) -> String {
     let mut text = format!(
@@ -661,6 +950,9 @@ fn terminal_summary(r: &RunRecord, out: &Path) -> String {
     }
     if let Some(c) = &r.comparison {
         text.push_str(&format!("  holdout            {}\n", c.verdict));
+    }
+    if let Some(d) = &r.drift {
+        text.push_str(&drift_lines(d, out));
     }
     text.push_str(&format!("  files              {} (open {}/report.html)\n", out.display(), out.display()));
     text

@@ -82,6 +82,7 @@ pub fn render(record: &RunRecord) -> String {
         escape(&s.observation_end)
     );
     headline(&mut html, record);
+    drift_section(&mut html, record);
     data_section(&mut html, record);
     fit_section(&mut html, record);
     diagnostics_section(&mut html, record, unit);
@@ -111,6 +112,88 @@ fn headline(html: &mut String, r: &RunRecord) {
         escape(&r.count_model.model),
         r.comparison.as_ref().map_or(String::new(), |c| format!("; on the holdout, {}", escape(&c.verdict)))
     );
+}
+
+/// What changed since the previous run in the folder (runs made with `--refit`).
+fn drift_section(html: &mut String, r: &RunRecord) {
+    let Some(d) = &r.drift else { return };
+    let e = &d.customers.equity;
+    let c = &d.customers.counts;
+    let _ = write!(
+        html,
+        "<h2>What changed since the previous run</h2><p>Compared with the run of {} (calibration to {}; its files are \
+         kept in <code>{}</code>). Customer equity went from {} to <b>{}</b> ({}).</p>",
+        escape(&d.previous_created_at),
+        escape(&d.previous_calibration_end),
+        escape(&d.previous_kept_in),
+        money(e.previous),
+        money(e.new),
+        money(e.new - e.previous)
+    );
+    let bridge = [
+        ("Previous customer equity", e.previous),
+        ("Customers in both runs: change in value", e.continuing_new - e.continuing_previous),
+        (&*format!("New customers ({})", c.new), e.new_customers),
+        (&*format!("Customers no longer valued ({})", c.gone), -e.gone_customers),
+        ("Customer equity now", e.new),
+    ]
+    .map(|(what, amount)| vec![what.to_string(), money(amount)]);
+    html.push_str(&table(&["Where the change came from", "Amount"], &bridge));
+    let _ = write!(
+        html,
+        "<p>{} customers lapsed (their probability of being alive fell below {}) and {} revived. Refitting raised the \
+         log-likelihood on these data by {:.3} over the previous estimates.{}</p>",
+        c.lapsed,
+        super::drift::LAPSED_BELOW,
+        c.revived,
+        d.log_likelihood - d.previous_parameters_log_likelihood,
+        if d.settings_changed.is_empty() {
+            String::new()
+        } else {
+            format!(" Settings changed: {}.", escape(&d.settings_changed.join("; ")))
+        }
+    );
+    let parameters: Vec<Vec<String>> = d
+        .parameters
+        .iter()
+        .map(|p| {
+            vec![
+                format!("{} {}", p.model, p.name),
+                format!("{:.6}", p.previous),
+                format!("{:.6}", p.new),
+                p.change_in_se.map_or("n/a".into(), |z| format!("{z:+.2}")),
+            ]
+        })
+        .collect();
+    html.push_str(&table(&["Parameter", "Previous", "New", "Change in standard errors"], &parameters));
+    if let (Some(limit), Some(p)) = (d.max_drift, d.exceeded()) {
+        let _ = write!(
+            html,
+            "<p><b>Drift:</b> {} of {} moved {:.2} standard errors, more than the limit of {limit}.</p>",
+            escape(&p.name),
+            escape(&p.model),
+            p.change_in_se.unwrap_or_default().abs()
+        );
+    }
+    let movers: Vec<Vec<String>> = d
+        .customers
+        .movers
+        .iter()
+        .map(|m| {
+            vec![
+                m.id.clone(),
+                money(m.clv.0),
+                money(m.clv.1),
+                money(m.clv.1 - m.clv.0),
+                format!("{:.3} to {:.3}", m.p_alive.0, m.p_alive.1),
+                format!("{} to {}", m.frequency.0, m.frequency.1),
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &["Customers whose value moved most", "CLV before", "CLV now", "Change", "P(alive)", "Repeat purchases"],
+        &movers,
+    ));
 }
 
 fn data_section(html: &mut String, r: &RunRecord) {

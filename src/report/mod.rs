@@ -3,6 +3,7 @@
 //! The report is rendered from the record alone, so `clv report DIR` can remake it without refitting.
 
 pub mod diagnostics;
+pub mod drift;
 pub mod html;
 pub mod svg;
 
@@ -47,6 +48,9 @@ pub struct RunRecord {
     pub diagnostics: DiagnosticsSection,
     /// The files the run wrote, in its folder.
     pub files: Vec<String>,
+    /// What changed since the previous run in the folder (`clv run --refit`).
+    #[serde(default)]
+    pub drift: Option<drift::DriftSection>,
 }
 
 /// The settings of a run.
