@@ -28,8 +28,24 @@ where
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
+    } else {
+        remove_stale_temporaries(path);
     }
     result
+}
+
+/// Removes the temporary files of `path` left by processes killed while writing it (their pid no longer runs).
+fn remove_stale_temporaries(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.clv-tmp-", name.to_string_lossy());
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file.strip_prefix(&prefix).and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !process_is_running(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// `dir/.name.clv-tmp-PID`: hidden, beside the target (so the rename stays on one file system), unique per
@@ -135,6 +151,16 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(fs::read(&target).unwrap(), b"old");
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1, "the temporary file is removed");
+        if cfg!(target_os = "linux") {
+            // A temporary left by a killed writer goes with the next write; a running writer's (pid 1) stays.
+            let (dead, running) = (dir.join(".out.csv.clv-tmp-4294967294"), dir.join(".out.csv.clv-tmp-1"));
+            fs::write(&dead, "half").unwrap();
+            fs::write(&running, "in progress").unwrap();
+            write_atomically(&target, |w| w.write_all(b"newer")).unwrap();
+            assert!(!dead.exists());
+            assert!(running.exists());
+            fs::remove_file(&running).unwrap();
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 

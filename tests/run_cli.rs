@@ -311,16 +311,8 @@ fn a_run_killed_midway_leaves_the_previous_run_usable() {
     let log = simulated_log(&base, r#"{"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}"#, 300_000);
     // Replacing the run (--force) and refitting it (--refit, which also moves the previous run to history/).
     for (mode, delay_ms) in [("--force", 50), ("--force", 300), ("--force", 800), ("--refit", 400), ("--refit", 5000)] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
-            .args(["run", log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", mode, "-q"])
-            .args(["--out", dir.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill();
-        let _ = child.wait();
+        let args = ["run", log.to_str().unwrap(), "--amount", "amount", "--holdout", "26w", mode, "-q", "--out"];
+        run_and_kill(&[&args[..], &[dir.to_str().unwrap()]].concat(), delay_ms);
         // Whatever the moment of the kill, the folder holds a whole run: the previous one, or (had it finished)
         // the new one, and its report can be remade.
         let now = fs::read(dir.join("run.json")).unwrap();

@@ -2,13 +2,16 @@
 
 use super::progress::ProgressLine;
 use super::{parse_day, write_output, write_summary_meta};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use clv::data::state::{Overlap, SummaryState};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
-    SummaryTable, TimeUnit, parse_horizon, summarize,
+    SummaryTable, TimeUnit, parse_horizon, read_purchases, summarize, summarize_purchases,
 };
-use std::path::PathBuf;
+use clv::fit::model_file::utc_now;
+use clv::output::FolderLock;
+use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -25,6 +28,17 @@ Examples:
   clv summarize orders.csv --customer CustomerID --date OrderDate --amount Total \\
       --date-format '%m/%d/%Y %H:%M' --negative skip --unit day -o summary.csv
 
+  # Incremental: keep every purchase read in orders.state; each night add the new export only
+  clv summarize --state orders.state orders-2026-12-01.csv --amount Total -o summary.csv
+  clv summarize --state orders.state orders-2026-12-02.csv --amount Total -o summary.csv
+  clv summarize --state orders.state --amount Total --holdout 26w -o summary.csv   # no new file
+
+With --state, the summary is exactly the summary of every file applied so far read
+together, in any order. A file whose purchases are in the state already is refused; so
+is a file whose days overlap a file applied before (it may repeat purchases), unless
+--overlap merge adds its rows as further purchases. The state is written last and
+atomically, after the summary.
+
 Conventions: purchases on the same day merge into one (amounts summed); frequency
 counts repeat purchase days in calibration; recency and T are whole days divided by
 the unit (week = 7 days, month = 365.25/12 days); monetary_value is the mean of the
@@ -37,8 +51,17 @@ one up to the calibration end, which must be a period's last day.";
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct SummarizeArgs {
-    /// Purchase log (CSV or whitespace-separated text); `-` reads standard input.
-    file: PathBuf,
+    /// Purchase log (CSV or whitespace-separated text); `-` reads standard input. With --state: the new files to
+    /// add to the state (none: summarise the state as it is).
+    files: Vec<PathBuf>,
+    /// Keep every purchase read in this state file, add the new files' purchases to it, and summarise them all
+    /// (created by its first use).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// With --state: a new file whose days overlap a file applied before is refused (it may repeat purchases), or
+    /// merged (its rows added as further purchases).
+    #[arg(long, value_enum, default_value = "refuse", requires = "state")]
+    overlap: OverlapPolicy,
     /// Write the summary CSV here (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -99,6 +122,15 @@ pub struct LogArgs {
     pub skip_bad_rows: bool,
 }
 
+/// What to do with a file whose days overlap a file already in the state.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OverlapPolicy {
+    /// Refuse it with an error naming both files.
+    Refuse,
+    /// Add its rows as further purchases.
+    Merge,
+}
+
 /// What to do with negative amounts.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum NegativePolicy {
@@ -119,24 +151,31 @@ impl LogArgs {
     ) -> Result<(SummaryTable, IngestReport)> {
         let (layout, mut options) = self.layout_and_options()?;
         options.opportunities = opportunities;
-        if let Some(length) = &self.holdout {
-            let days =
-                (parse_horizon(length, self.unit).map_err(anyhow::Error::msg)? * self.unit.days()).round() as i32;
-            let end = match (options.observation_end, input) {
-                (Some(end), _) => end,
-                (None, Input::Stdin) => bail!("with standard input, --holdout needs --observation-end"),
-                (None, _) => {
-                    let scan = SummarizeOptions { opportunities: None, ..options.clone() };
-                    let result = summarize(input, &layout, &scan, &|p| progress.update(p));
-                    result?.1.last_day.expect("a summarised log has a last day")
-                }
-            };
-            options.observation_end = Some(end);
-            options.calibration_end = Some(Day(end.0 - days));
-        }
+        let scan = SummarizeOptions { opportunities: None, ..options.clone() };
+        self.place_holdout(&mut options, || match input {
+            Input::Stdin => bail!("with standard input, --holdout needs --observation-end"),
+            _ => {
+                let result = summarize(input, &layout, &scan, &|p| progress.update(p));
+                Ok(result?.1.last_day.expect("a summarised log has a last day"))
+            }
+        })?;
         let result = summarize(input, &layout, &options, &|p| progress.update(p));
         progress.finish();
         Ok(result?)
+    }
+
+    /// With `--holdout LEN`: the observation end (given, or the data's last day, found by `last_day`) and the
+    /// calibration end LEN before it.
+    fn place_holdout(&self, options: &mut SummarizeOptions, last_day: impl FnOnce() -> Result<Day>) -> Result<()> {
+        let Some(length) = &self.holdout else { return Ok(()) };
+        let days = (parse_horizon(length, self.unit).map_err(anyhow::Error::msg)? * self.unit.days()).round() as i32;
+        let end = match options.observation_end {
+            Some(end) => end,
+            None => last_day()?,
+        };
+        options.observation_end = Some(end);
+        options.calibration_end = Some(Day(end.0 - days));
+        Ok(())
     }
 
     /// The layout of the log and the summary's options (continuous time).
@@ -176,7 +215,13 @@ impl LogArgs {
 
 /// Runs `clv summarize`.
 pub fn run(args: SummarizeArgs) -> Result<()> {
-    let input = if args.file.as_os_str() == "-" { Input::Stdin } else { Input::File(args.file.clone()) };
+    if let Some(state) = &args.state {
+        return run_with_state(&args, state);
+    }
+    let [file] = args.files.as_slice() else {
+        bail!("give one purchase log (or --state FILE with any number of new files)");
+    };
+    let input = if file.as_os_str() == "-" { Input::Stdin } else { Input::File(file.clone()) };
     let progress = ProgressLine::new("reading", args.quiet);
     let (table, report) = args.log.summarize(&input, args.opportunities, &progress)?;
 
@@ -185,14 +230,80 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
         write_summary_meta(path, &table)?;
     }
     if !args.quiet {
-        eprint!("{}", describe(&input, &table, &report, args.output.as_ref()));
+        eprint!("{}", describe(&input.name(), &table, &report, args.output.as_ref()));
     }
     Ok(())
 }
 
+/// `clv summarize --state STATE [NEW...]`: the new files' purchases added to the state, all of them summarised;
+/// the summary is written first and the state last, so a failure or a kill leaves the previous state whole.
+fn run_with_state(args: &SummarizeArgs, path: &Path) -> Result<()> {
+    let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let _lock = FolderLock::acquire(folder)?;
+    let mut state = if path.exists() {
+        SummaryState::read(path)?
+    } else if args.files.is_empty() {
+        bail!("{}: no such state: give the files to start it with", path.display());
+    } else {
+        SummaryState::default()
+    };
+    let (layout, mut options) = args.log.layout_and_options()?;
+    let overlap = match args.overlap {
+        OverlapPolicy::Refuse => Overlap::Refuse,
+        OverlapPolicy::Merge => Overlap::Merge,
+    };
+    let applied_at = utc_now();
+    let mut added = Vec::new();
+    for file in &args.files {
+        if file.as_os_str() == "-" {
+            bail!("--state takes files, not standard input (a file can be recognised when it comes again)");
+        }
+        let input = Input::File(file.clone());
+        let progress = ProgressLine::new("reading", args.quiet);
+        let (purchases, report) = read_purchases(&input, &layout, &options, &|p| progress.update(p))?;
+        progress.finish();
+        let rows = purchases.rows.len();
+        state.apply(&input.name(), purchases, overlap, &applied_at).map_err(anyhow::Error::msg)?;
+        added.push(format!("{} ({rows} rows{})", input.name(), skipped(&report)));
+    }
+    options.opportunities = args.opportunities;
+    let last_day = state.purchases.span().map(|(_, last)| last);
+    args.log.place_holdout(&mut options, || last_day.context("the state holds no purchases"))?;
+    let (table, report) = summarize_purchases(&state.purchases, &options)?;
+    write_output(args.output.as_deref(), |out| table.write_csv(out))?;
+    if let Some(output) = &args.output {
+        write_summary_meta(output, &table)?;
+    }
+    if !args.files.is_empty() {
+        state.write(path)?;
+    }
+    if !args.quiet {
+        let name = format!(
+            "{} (summary state: {} files, {} rows)",
+            path.display(),
+            state.files.len(),
+            state.purchases.rows.len()
+        );
+        let mut text = describe(&name, &table, &report, args.output.as_ref());
+        for file in &added {
+            text.push_str(&format!("  {:<22}{file}\n", "added"));
+        }
+        eprint!("{text}");
+    }
+    Ok(())
+}
+
+/// ", k rows skipped" when a file's rows were left out by --skip-bad-rows or --negative skip.
+fn skipped(report: &IngestReport) -> String {
+    match report.rows_skipped_total() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    }
+}
+
 /// The report of a summary: where every row went, the periods and the unit.
-fn describe(input: &Input, table: &SummaryTable, report: &IngestReport, output: Option<&PathBuf>) -> String {
-    let mut text = format!("clv summarize: {}\n", input.name());
+fn describe(input: &str, table: &SummaryTable, report: &IngestReport, output: Option<&PathBuf>) -> String {
+    let mut text = format!("clv summarize: {input}\n");
     let mut line = |label: &str, value: String| text.push_str(&format!("  {label:<22}{value}\n"));
     line("rows read", report.rows_read.to_string());
     let merged =

@@ -45,6 +45,18 @@ impl IdArena {
         self.bytes.capacity() + 4 * self.ends.capacity()
     }
 
+    /// The ids' bytes back to back, and where each id ends in them (for compact storage).
+    pub fn raw_parts(&self) -> (&[u8], &[u32]) {
+        (&self.bytes, &self.ends)
+    }
+
+    /// Ids from [`IdArena::raw_parts`]; `None` unless the ends are non-decreasing and the last is the length.
+    pub fn from_raw_parts(bytes: Vec<u8>, ends: Vec<u32>) -> Option<IdArena> {
+        let ordered = ends.windows(2).all(|w| w[0] <= w[1]);
+        let whole = ends.last().map_or(bytes.is_empty(), |&end| end as usize == bytes.len());
+        (ordered && whole).then_some(IdArena { bytes, ends })
+    }
+
     /// Releases spare capacity.
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
@@ -53,18 +65,19 @@ impl IdArena {
 }
 
 /// Orders ids for output ties: ids made only of digits compare as numbers (`9` before `10`, leading zeros
-/// ignored, then shorter first), any other pair byte by byte.
+/// ignored, then shorter first) and come before any other id; other ids compare byte by byte. A total order (a
+/// mixed comparison such as bytes between `1a` and `10` but numbers between `2` and `10` would not be one).
 pub fn compare_ids(a: &[u8], b: &[u8]) -> Ordering {
     let numeric = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
-    if numeric(a) && numeric(b) {
-        let strip = |s: &[u8]| {
-            let zeros = s.iter().take_while(|&&c| c == b'0').count();
-            s[zeros..].to_vec()
-        };
-        let (x, y) = (strip(a), strip(b));
-        x.len().cmp(&y.len()).then_with(|| x.cmp(&y)).then_with(|| a.len().cmp(&b.len()))
-    } else {
-        a.cmp(b)
+    match (numeric(a), numeric(b)) {
+        (true, true) => {
+            let strip = |s: &[u8]| s.len() - s.iter().take_while(|&&c| c == b'0').count();
+            let (x, y) = (&a[a.len() - strip(a)..], &b[b.len() - strip(b)..]);
+            x.len().cmp(&y.len()).then_with(|| x.cmp(y)).then_with(|| a.len().cmp(&b.len()))
+        }
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => a.cmp(b),
     }
 }
 
@@ -83,6 +96,19 @@ impl CustomerIndex {
     /// An empty index hashing ids with `hasher` (shared with the parsing threads and the other shards).
     pub fn with_hasher(hasher: IdHasher) -> CustomerIndex {
         CustomerIndex { table: HashTable::new(), ids: IdArena::default(), hasher }
+    }
+
+    /// An index of distinct `ids` (index i for the i-th), hashing with `hasher`; fails on a repeated id.
+    pub fn from_ids(ids: IdArena, hasher: IdHasher) -> Result<CustomerIndex, String> {
+        let mut index = CustomerIndex::with_hasher(hasher);
+        for i in 0..ids.len() {
+            let id = ids.get(i);
+            let (_, new) = index.find_or_insert(id, index.hasher.hash_one(id))?;
+            if !new {
+                return Err(format!("customer '{}' is listed twice", String::from_utf8_lossy(id)));
+            }
+        }
+        Ok(index)
     }
 
     /// The hash of an id under this index's hasher (computed by parsing threads ahead of the lookup).
@@ -242,6 +268,15 @@ mod tests {
         assert_eq!(compare_ids(b"0009", b"10"), Ordering::Less);
         assert_eq!(compare_ids(b"09", b"9"), Ordering::Greater);
         assert_eq!(compare_ids(b"a9", b"a10"), Ordering::Greater);
+        // Transitive across numeric and other ids: every numeric id first.
+        let mut ids: Vec<&[u8]> = vec![b"1a", b"2", b"10", b"b", b"007", b"7", b"A"];
+        ids.sort_by(|a, b| compare_ids(a, b));
+        assert_eq!(ids, [&b"2"[..], b"7", b"007", b"10", b"1a", b"A", b"b"]);
+        for a in &ids {
+            for b in &ids {
+                assert_eq!(compare_ids(a, b), compare_ids(b, a).reverse());
+            }
+        }
     }
 
     #[test]

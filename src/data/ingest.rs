@@ -13,6 +13,7 @@ use super::error::DataError;
 use super::money::Money;
 use super::opportunities::OpportunityClock;
 use super::parse::{NegativeAmounts, ParsedBlock, RowSpec, SkipTally, parse_block};
+use super::purchases::Purchases;
 use super::records::{Fields, Separator};
 use super::summary::{Holdout, SummaryTable};
 use super::units::TimeUnit;
@@ -155,10 +156,41 @@ impl IngestReport {
     }
 }
 
+/// What a summary is made from: a purchase log read with its layout, or purchases already read (a summary state).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// A purchase log.
+    Log {
+        /// Where it comes from.
+        input: &'a Input,
+        /// Its layout.
+        layout: &'a LogLayout,
+    },
+    /// Purchases held in memory.
+    Purchases(&'a Purchases),
+}
+
 /// Summarises a purchase log per customer. `progress` is called after each batch of blocks.
 pub fn summarize(
     input: &Input,
     layout: &LogLayout,
+    options: &SummarizeOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(SummaryTable, IngestReport), DataError> {
+    summarize_source(Source::Log { input, layout }, options, progress)
+}
+
+/// Summarises purchases per customer exactly as the log they were read from would be summarised.
+pub fn summarize_purchases(
+    purchases: &Purchases,
+    options: &SummarizeOptions,
+) -> Result<(SummaryTable, IngestReport), DataError> {
+    summarize_source(Source::Purchases(purchases), options, &|_| {})
+}
+
+/// Summarises a log or purchases per customer.
+fn summarize_source(
+    source: Source<'_>,
     options: &SummarizeOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(SummaryTable, IngestReport), DataError> {
@@ -168,16 +200,15 @@ pub fn summarize(
         }
     }
     match options.opportunities {
-        None => summarize_with_clock(input, layout, options, None, progress),
-        Some(unit) => summarize_opportunities(input, layout, options, OpportunityClock { unit }, progress),
+        None => summarize_with_clock(source, options, None, progress),
+        Some(unit) => summarize_opportunities(source, options, OpportunityClock { unit }, progress),
     }
 }
 
 /// A summary of discrete opportunities: the log is summarised with each period standing for a day (the same
 /// merging, counting and splitting), then times are labelled in periods and the period ends restored as dates.
 fn summarize_opportunities(
-    input: &Input,
-    layout: &LogLayout,
+    source: Source<'_>,
     options: &SummarizeOptions,
     clock: OpportunityClock,
     progress: &(dyn Fn(Progress) + Sync),
@@ -198,7 +229,7 @@ fn summarize_opportunities(
         opportunities: None,
         ..options.clone()
     };
-    let (mut table, mut report) = summarize_with_clock(input, layout, &indexed, Some(clock), progress)?;
+    let (mut table, mut report) = summarize_with_clock(source, &indexed, Some(clock), progress)?;
     table.unit = clock.unit;
     table.discrete = true;
     table.calibration_end = Some(calibration_end);
@@ -211,12 +242,15 @@ fn summarize_opportunities(
 /// Reads the log (twice when a customer's rows are out of date order and the input is a file) and derives the
 /// table; `clock` maps dates to period indices first.
 fn summarize_with_clock(
-    input: &Input,
-    layout: &LogLayout,
+    source: Source<'_>,
     options: &SummarizeOptions,
     clock: Option<OpportunityClock>,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(SummaryTable, IngestReport), DataError> {
+    let (input, layout) = match source {
+        Source::Log { input, layout } => (input, layout),
+        Source::Purchases(purchases) => return absorb_purchases(purchases, options, clock)?.finish(options),
+    };
     let read = |collect| read_log(input, layout, options, clock, collect, progress);
     let aggregate = match read(false)? {
         Pass::Done(aggregate) => aggregate,
@@ -236,6 +270,65 @@ fn summarize_with_clock(
         },
     };
     aggregate.finish(options)
+}
+
+/// Every row of a purchase log (merging nothing, in no period), to be kept in a summary state: the log's layout
+/// and row rules (negative amounts, bad rows) apply; the calibration end, the observation end and opportunities of
+/// `options` do not.
+pub fn read_purchases(
+    input: &Input,
+    layout: &LogLayout,
+    options: &SummarizeOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(Purchases, IngestReport), DataError> {
+    let whole =
+        SummarizeOptions { calibration_end: None, observation_end: None, opportunities: None, ..options.clone() };
+    let Pass::Done(aggregate) = read_log(input, layout, &whole, None, true, progress)? else {
+        unreachable!("a collecting pass never reports order")
+    };
+    let parts = aggregate
+        .shards
+        .into_iter()
+        .map(|shard| (shard.index.into_ids(), shard.collected.expect("a collecting pass keeps the rows")))
+        .collect();
+    let purchases = Purchases::from_parts(layout.amount.is_some(), parts).map_err(DataError::Options)?;
+    Ok((purchases, aggregate.report))
+}
+
+/// Purchases in memory absorbed as a log's rows would be: days mapped to periods by `clock`, rows after the
+/// observation end counted and left out. The purchases are in customer and day order, so one shard takes them in
+/// a single pass with no sorting.
+fn absorb_purchases(
+    purchases: &Purchases,
+    options: &SummarizeOptions,
+    clock: Option<OpportunityClock>,
+) -> Result<Aggregate, DataError> {
+    if purchases.rows.is_empty() {
+        return Err(DataError::Empty { path: "the summary state".into(), what: "it holds no purchase rows" });
+    }
+    let mut aggregate = Aggregate::new(options.calibration_end, false, purchases.has_amounts);
+    aggregate.shards.truncate(1);
+    let Aggregate { shards, periods, report, hasher, .. } = &mut aggregate;
+    let shard = &mut shards[0];
+    let mut ids = IdArena::default();
+    let mut customer = None;
+    for row in &purchases.rows {
+        let day = clock.map_or(row.day, |clock| Day(clock.index(row.day)));
+        report.rows_read += 1;
+        if options.observation_end.is_some_and(|end| day > end) {
+            report.rows_after_observation_end += 1;
+            continue;
+        }
+        report.first_day = Some(report.first_day.map_or(day, |d| d.min(day)));
+        report.last_day = Some(report.last_day.map_or(day, |d| d.max(day)));
+        if customer != Some(row.customer) {
+            customer = Some(row.customer);
+            ids.push(purchases.ids.get(row.customer as usize)).map_err(DataError::Options)?;
+        }
+        shard.add(ids.len() as u32 - 1, day, row.amount, periods);
+    }
+    shard.index = CustomerIndex::from_ids(ids, hasher.clone()).map_err(DataError::Options)?;
+    Ok(aggregate)
 }
 
 enum Pass {
@@ -412,27 +505,31 @@ impl Shard {
         for (base, block) in blocks {
             for row in block.rows.iter().filter(|row| shard_of(row.hash, shards) == shard) {
                 let id = &block.ids[row.id_start as usize..row.id_end as usize];
-                let (customer, new) = self.index.find_or_insert(id, row.hash)?;
+                let (customer, _) = self.index.find_or_insert(id, row.hash)?;
                 if let Some(collected) = &mut self.collected {
                     collected.push((customer, row.day, row.amount));
-                } else if new {
-                    self.states.push(CustomerState::open(row.day, row.amount, periods.of(row.day)));
-                } else {
-                    let state = &mut self.states[customer as usize];
-                    match state.add(row.day, row.amount, periods.of(row.day)) {
-                        Added::OutOfOrder => {
-                            let line = base + u64::from(row.line_offset);
-                            return Ok(Some((line, String::from_utf8_lossy(id).into_owned())));
-                        }
-                        Added::NewDay if periods.summarised(state.first) => {
-                            *self.repeat_days.entry(row.day).or_default() += 1;
-                        }
-                        _ => {}
-                    }
+                } else if self.add(customer, row.day, row.amount, periods) == Added::OutOfOrder {
+                    let line = base + u64::from(row.line_offset);
+                    return Ok(Some((line, String::from_utf8_lossy(id).into_owned())));
                 }
             }
         }
         Ok(None)
+    }
+
+    /// Adds a purchase of `customer` (a new customer when it is the next index), counting a new repeat purchase
+    /// day of a summarised customer in the tracking series.
+    fn add(&mut self, customer: u32, day: Day, amount: Money, periods: &Periods) -> Added {
+        if customer as usize == self.states.len() {
+            self.states.push(CustomerState::open(day, amount, periods.of(day)));
+            return Added::NewDay;
+        }
+        let state = &mut self.states[customer as usize];
+        let added = state.add(day, amount, periods.of(day));
+        if added == Added::NewDay && periods.summarised(state.first) {
+            *self.repeat_days.entry(day).or_default() += 1;
+        }
+        added
     }
 
     /// Folds collected rows (sorted by customer, then day, input order kept within a day) into states.
@@ -441,14 +538,7 @@ impl Shard {
         collected.par_sort_by_key(|&(customer, day, _)| (customer, day));
         self.states.clear();
         for &(customer, day, amount) in &collected {
-            if customer as usize == self.states.len() {
-                self.states.push(CustomerState::open(day, amount, periods.of(day)));
-            } else {
-                let state = &mut self.states[customer as usize];
-                if state.add(day, amount, periods.of(day)) == Added::NewDay && periods.summarised(state.first) {
-                    *self.repeat_days.entry(day).or_default() += 1;
-                }
-            }
+            self.add(customer, day, amount, periods);
         }
     }
 }
@@ -590,9 +680,11 @@ impl Aggregate {
         let state = |&(k, c): &(u32, u32)| &states[k as usize][c as usize];
         let id = |&(k, c): &(u32, u32)| ids[k as usize].get(c as usize);
         let all = states.iter().enumerate().flat_map(|(k, s)| (0..s.len() as u32).map(move |c| (k as u32, c)));
-        let (mut order, later): (Vec<(u32, u32)>, Vec<(u32, u32)>) =
-            all.partition(|r| state(r).first <= calibration_end);
-        order.par_sort_by(|a, b| state(a).first.cmp(&state(b).first).then_with(|| compare_ids(id(a), id(b))));
+        let (order, later): (Vec<(u32, u32)>, Vec<(u32, u32)>) = all.partition(|r| state(r).first <= calibration_end);
+        // The first day travels with each customer so that most comparisons touch no state.
+        let mut keyed: Vec<(Day, (u32, u32))> = order.iter().map(|r| (state(r).first, *r)).collect();
+        keyed.par_sort_by(|(day_a, a), (day_b, b)| day_a.cmp(day_b).then_with(|| compare_ids(id(a), id(b))));
+        let order: Vec<(u32, u32)> = keyed.into_iter().map(|(_, r)| r).collect();
 
         let report = &mut self.report;
         report.customers = order.len() as u64;

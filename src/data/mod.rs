@@ -9,7 +9,9 @@ pub mod ingest;
 pub mod money;
 pub mod opportunities;
 pub mod parse;
+pub mod purchases;
 pub mod records;
+pub mod state;
 pub mod summary;
 pub mod summary_csv;
 pub mod units;
@@ -17,7 +19,9 @@ pub mod units;
 pub use columns::ColumnRef;
 pub use dates::{DateFormat, Day};
 pub use error::{DataError, RowProblem};
-pub use ingest::{IngestReport, Input, LogLayout, Progress, SummarizeOptions, summarize};
+pub use ingest::{
+    IngestReport, Input, LogLayout, Progress, SummarizeOptions, read_purchases, summarize, summarize_purchases,
+};
 pub use parse::NegativeAmounts;
 pub use records::Separator;
 pub use summary::{CustomerSummary, Holdout, SummaryTable};

@@ -2,6 +2,7 @@
 //! on the order of the rows (an unsorted log, or one split in several files, gives the same summary to the
 //! last digit).
 
+use std::fmt;
 use std::ops::AddAssign;
 
 /// Millionths per currency unit.
@@ -38,6 +39,20 @@ impl Money {
     /// True when the amount is below zero.
     pub fn is_negative(self) -> bool {
         self.0 < 0
+    }
+}
+
+impl fmt::Display for Money {
+    /// The amount as a decimal, exactly (`-12.5`, `3`, `0.000001`): [`Money::parse`] reads it back unchanged.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        let (whole, fraction) = (magnitude / SCALE as u64, magnitude % SCALE as u64);
+        if fraction == 0 {
+            write!(f, "{sign}{whole}")
+        } else {
+            write!(f, "{sign}{whole}.{}", format!("{fraction:06}").trim_end_matches('0'))
+        }
     }
 }
 
@@ -110,6 +125,16 @@ mod tests {
         assert_eq!(parse("0.0000014"), Some(1));
         assert_eq!(parse("1.5e3"), Some(1_500_000_000));
         assert_eq!(parse("00012.300"), Some(12_300_000));
+    }
+
+    #[test]
+    fn amounts_are_written_exactly_and_read_back() {
+        for text in ["-12.5", "3", "0.000001", "29.33", "-0.1", "9200000000000"] {
+            let money = Money::parse(text.as_bytes()).unwrap();
+            assert_eq!(money.to_string(), text);
+            assert_eq!(Money::parse(money.to_string().as_bytes()), Some(money));
+        }
+        assert_eq!(Money(i64::MIN + 1).to_string(), "-9223372036854.775807");
     }
 
     #[test]

@@ -10,6 +10,20 @@ pub fn clv(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clv")).args(args).output().expect("the clv binary runs")
 }
 
+/// Starts the clv binary with `args` (output discarded) and kills it (SIGKILL) after `delay_ms` milliseconds,
+/// or lets it finish if it ends sooner.
+pub fn run_and_kill(args: &[&str], delay_ms: u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the clv binary starts");
+    std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// The standard error of a run, as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

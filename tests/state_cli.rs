@@ -1,0 +1,188 @@
+//! Incremental summaries through the binary (`clv summarize --state`): the CDNOW sample split in files and applied
+//! in any order gives exactly the summary of one full read; repeated and overlapping files follow the documented
+//! rules; a killed update leaves the previous state whole.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+mod common;
+use common::*;
+
+/// The CDNOW layout flags (no periods).
+const LAYOUT: [&str; 8] = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
+
+/// The CDNOW sample's lines split by `key` (a line -> a file name) into files in `dir`, named in sorted order.
+fn split_cdnow(dir: &Path, key: impl Fn(usize, &str) -> String) -> Vec<PathBuf> {
+    let text = fs::read_to_string(repo("data/cdnow/CDNOW_sample.txt")).unwrap();
+    let mut parts: std::collections::BTreeMap<String, String> = Default::default();
+    for (i, line) in text.lines().enumerate() {
+        let part = parts.entry(key(i, line)).or_default();
+        part.push_str(line);
+        part.push('\n');
+    }
+    parts
+        .into_iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            fs::write(&path, text).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// `clv summarize` with the CDNOW layout, `extra` flags and files, writing `out`.
+fn summarize(extra: &[&str], files: &[&Path], out: &Path) -> std::process::Output {
+    let mut args: Vec<&str> = vec!["summarize", "-q", "-o", out.to_str().unwrap()];
+    args.extend(LAYOUT);
+    args.extend(extra);
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    clv(&args)
+}
+
+const PERIODS: [&str; 4] = ["--calibration-end", "1997-09-30", "--observation-end", "1998-06-30"];
+
+#[test]
+fn monthly_files_in_any_order_give_the_full_summary() {
+    let dir = scratch("state-monthly");
+    let full = dir.join("full.csv");
+    let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
+    assert!(summarize(&PERIODS, &[&cdnow], &full).status.success());
+    // 18 monthly files (by the date field), applied in a scrambled order, one to three at a time.
+    let months = split_cdnow(&dir, |_, line| format!("{}.txt", &line.split_whitespace().nth(2).unwrap()[..6]));
+    assert_eq!(months.len(), 18);
+    let order: Vec<&Path> = (0..18).map(|k| months[(k * 7 + 5) % 18].as_path()).collect();
+    let state = dir.join("cdnow.state");
+    let state_flag = ["--state", state.to_str().unwrap()];
+    let out = dir.join("incremental.csv");
+    for batch in order.chunks(3).flat_map(|c| [&c[..1], &c[1..]]) {
+        let flags = [&state_flag[..], &PERIODS].concat();
+        let update = summarize(&flags, batch, &out);
+        assert!(update.status.success(), "{}", stderr(&update));
+    }
+    assert_eq!(fs::read(&out).unwrap(), fs::read(&full).unwrap(), "the same summary, byte for byte");
+    assert_eq!(
+        fs::read(dir.join("incremental.csv.meta.json")).unwrap(),
+        fs::read(dir.join("full.csv.meta.json")).unwrap()
+    );
+    // The state alone, with other periods: a 39-week holdout at the end of the data, and by calendar month.
+    for periods in [&["--holdout", "39w"][..], &["--opportunities", "month", "--calibration-end", "1997-09-30"]] {
+        let (from_full, from_state) = (dir.join("full2.csv"), dir.join("state2.csv"));
+        assert!(summarize(periods, &[&cdnow], &from_full).status.success());
+        let again = summarize(&[&state_flag[..], periods].concat(), &[], &from_state);
+        assert!(again.status.success(), "{}", stderr(&again));
+        assert_eq!(fs::read(&from_state).unwrap(), fs::read(&from_full).unwrap(), "{periods:?}");
+    }
+    // A file applied again is refused and changes nothing; so is a file of days already applied.
+    let before = fs::read(&state).unwrap();
+    let repeated = summarize(&[&state_flag[..], &PERIODS].concat(), &[order[4]], &out);
+    assert_eq!(repeated.status.code(), Some(1));
+    assert!(stderr(&repeated).contains("in the state already"), "{}", stderr(&repeated));
+    let late = dir.join("late.txt");
+    fs::write(&late, " 00001 0001 19970315  1   10.00\n").unwrap();
+    let overlapping = summarize(&[&state_flag[..], &PERIODS].concat(), &[&late], &out);
+    assert_eq!(overlapping.status.code(), Some(1));
+    assert!(
+        stderr(&overlapping).contains("199703.txt (1997-03-01 to 1997-03-31) already in the state"),
+        "{}",
+        stderr(&overlapping)
+    );
+    assert_eq!(fs::read(&state).unwrap(), before);
+}
+
+#[test]
+fn overlapping_files_merged_give_the_full_summary() {
+    let dir = scratch("state-merged");
+    let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
+    let full = dir.join("full.csv");
+    assert!(summarize(&PERIODS, &[&cdnow], &full).status.success());
+    // Rows dealt to three files in turn: every file spans (nearly) the whole period, and same-day purchases of a
+    // customer are split across files.
+    let parts = split_cdnow(&dir, |i, _| format!("part{}.txt", i % 3));
+    let state = dir.join("dealt.state");
+    let out = dir.join("merged.csv");
+    let flags = [&["--state", state.to_str().unwrap(), "--overlap", "merge"][..], &PERIODS].concat();
+    for part in [&parts[2], &parts[0], &parts[1]] {
+        let update = summarize(&flags, &[part], &out);
+        assert!(update.status.success(), "{}", stderr(&update));
+    }
+    assert_eq!(fs::read(&out).unwrap(), fs::read(&full).unwrap());
+    // Without --overlap merge the second file would have been refused.
+    let strict = dir.join("strict.state");
+    let strict_flags = [&["--state", strict.to_str().unwrap()][..], &PERIODS].concat();
+    assert!(summarize(&strict_flags, &[&parts[0]], &out).status.success());
+    let refused = summarize(&strict_flags, &[&parts[1]], &out);
+    assert!(!refused.status.success() && stderr(&refused).contains("--overlap merge"), "{}", stderr(&refused));
+    // A missing state without files, and a state that is not one, are errors naming the file.
+    let missing = summarize(&["--state", dir.join("none.state").to_str().unwrap()], &[], &out);
+    assert!(stderr(&missing).contains("none.state: no such state"), "{}", stderr(&missing));
+    let not_state = dir.join("bad.state");
+    fs::write(&not_state, "customer,date\n1,2020-01-01\n").unwrap();
+    let bad = summarize(&["--state", not_state.to_str().unwrap()], &[], &out);
+    assert!(stderr(&bad).contains("bad.state, line 1: not a clv summary state"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_killed_update_leaves_the_previous_state_whole() {
+    let dir = scratch("state-killed");
+    // A large log from the simulator, in two halves of customers: the first starts the state, the second is
+    // added by updates killed at several moments.
+    let truth = dir.join("truth.json");
+    fs::write(
+        &truth,
+        r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}}"#,
+    )
+    .unwrap();
+    let log = dir.join("log.csv");
+    let made = clv(&[
+        "simulate",
+        "--model",
+        truth.to_str().unwrap(),
+        "--customers",
+        "400000",
+        "--seed",
+        "5",
+        "-q",
+        "-o",
+        log.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = fs::read_to_string(&log).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut first, mut second) = (format!("{header}\n"), format!("{header}\n"));
+    for line in lines {
+        let customer: u64 =
+            line.split(',').next().unwrap().trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
+        let half = if customer % 2 == 0 { &mut first } else { &mut second };
+        half.push_str(line);
+        half.push('\n');
+    }
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    fs::write(&a, first).unwrap();
+    fs::write(&b, second).unwrap();
+    let state = dir.join("big.state");
+    let flags = ["summarize", "-q", "--state", state.to_str().unwrap(), "--overlap", "merge"];
+    let out = dir.join("summary.csv");
+    let started = clv(&[&flags[..], &[a.to_str().unwrap(), "-o", out.to_str().unwrap()]].concat());
+    assert!(started.status.success(), "{}", stderr(&started));
+    let before = fs::read(&state).unwrap();
+    for delay_ms in [100, 400, 900, 1600] {
+        run_and_kill(&[&flags[..], &[b.to_str().unwrap(), "-o", out.to_str().unwrap()]].concat(), delay_ms);
+        // The state is the previous one, byte for byte, or (the update had written it) a whole new one: it reads
+        // back with its fingerprint checked.
+        let now = fs::read(&state).unwrap();
+        let readable = clv(&["summarize", "-q", "--state", state.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+        assert!(readable.status.success(), "after a kill at {delay_ms} ms: {}", stderr(&readable));
+        if now != before {
+            break;
+        }
+    }
+    // Whatever was killed, the next update (or a repeat of a finished one, refused) leaves a whole state with both.
+    let next = clv(&[&flags[..], &[b.to_str().unwrap(), "-o", out.to_str().unwrap()]].concat());
+    assert!(next.status.success() || stderr(&next).contains("in the state already"), "{}", stderr(&next));
+    let both = clv(&["summarize", "-q", "--state", state.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(both.status.success(), "{}", stderr(&both));
+    let full = dir.join("full.csv");
+    assert!(clv(&["summarize", "-q", log.to_str().unwrap(), "-o", full.to_str().unwrap()]).status.success());
+    assert_eq!(fs::read(&out).unwrap(), fs::read(&full).unwrap());
+}
