@@ -4,7 +4,7 @@ use super::progress::ProgressLine;
 use super::{parse_day, write_output, write_summary_meta};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use clv::data::state::{Overlap, SummaryState};
+use clv::data::state::{Applied, Overlap, SummaryState};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
     SummaryTable, TimeUnit, parse_horizon, read_purchases, summarize, summarize_purchases,
@@ -34,9 +34,10 @@ Examples:
   clv summarize --state orders.state --amount Total --holdout 26w -o summary.csv   # no new file
 
 With --state, the summary is exactly the summary of every file applied so far read
-together, in any order. A file whose purchases are in the state already is refused; so
-is a file whose days overlap a file applied before (it may repeat purchases), unless
---overlap merge adds its rows as further purchases. The state is written last and
+together, in any order. A file whose purchases are in the state already is passed over
+(said, status 0: a repeated job changes nothing); a file whose days overlap a file
+applied before is refused (it may repeat purchases), unless --overlap merge adds its
+rows as further purchases. The state is written last and
 atomically, after the summary.
 
 Conventions: purchases on the same day merge into one (amounts summed); frequency
@@ -238,59 +239,109 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
 /// `clv summarize --state STATE [NEW...]`: the new files' purchases added to the state, all of them summarised;
 /// the summary is written first and the state last, so a failure or a kill leaves the previous state whole.
 fn run_with_state(args: &SummarizeArgs, path: &Path) -> Result<()> {
-    let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let _lock = FolderLock::acquire(folder)?;
-    let mut state = if path.exists() {
-        SummaryState::read(path)?
-    } else if args.files.is_empty() {
-        bail!("{}: no such state: give the files to start it with", path.display());
-    } else {
-        SummaryState::default()
-    };
-    let (layout, mut options) = args.log.layout_and_options()?;
-    let overlap = match args.overlap {
-        OverlapPolicy::Refuse => Overlap::Refuse,
-        OverlapPolicy::Merge => Overlap::Merge,
-    };
-    let applied_at = utc_now();
-    let mut added = Vec::new();
-    for file in &args.files {
-        if file.as_os_str() == "-" {
-            bail!("--state takes files, not standard input (a file can be recognised when it comes again)");
-        }
-        let input = Input::File(file.clone());
-        let progress = ProgressLine::new("reading", args.quiet);
-        let (purchases, report) = read_purchases(&input, &layout, &options, &|p| progress.update(p))?;
-        progress.finish();
-        let rows = purchases.rows.len();
-        state.apply(&input.name(), purchases, overlap, &applied_at).map_err(anyhow::Error::msg)?;
-        added.push(format!("{} ({rows} rows{})", input.name(), skipped(&report)));
-    }
-    options.opportunities = args.opportunities;
-    let last_day = state.purchases.span().map(|(_, last)| last);
-    args.log.place_holdout(&mut options, || last_day.context("the state holds no purchases"))?;
-    let (table, report) = summarize_purchases(&state.purchases, &options)?;
+    let progress = ProgressLine::new("reading", args.quiet);
+    let (update, table, report) =
+        StateUpdate::apply(&args.log, path, &args.files, args.overlap, args.opportunities, None, &progress)?;
     write_output(args.output.as_deref(), |out| table.write_csv(out))?;
     if let Some(output) = &args.output {
         write_summary_meta(output, &table)?;
     }
-    if !args.files.is_empty() {
-        state.write(path)?;
-    }
+    update.write()?;
     if !args.quiet {
-        let name = format!(
-            "{} (summary state: {} files, {} rows)",
-            path.display(),
-            state.files.len(),
-            state.purchases.rows.len()
-        );
-        let mut text = describe(&name, &table, &report, args.output.as_ref());
-        for file in &added {
+        let mut text = describe(&update.name(), &table, &report, args.output.as_ref());
+        for file in &update.added {
             text.push_str(&format!("  {:<22}{file}\n", "added"));
+        }
+        for file in &update.passed_over {
+            text.push_str(&format!("  {:<22}{file}\n", "not added"));
         }
         eprint!("{text}");
     }
     Ok(())
+}
+
+/// A summary state with new files applied, in memory until [`StateUpdate::write`]; its folder locked meanwhile.
+pub struct StateUpdate {
+    path: PathBuf,
+    state: SummaryState,
+    /// The files added, each with its rows (and rows skipped), for the report.
+    pub added: Vec<String>,
+    /// The files passed over because their purchases were in the state already, said for the report.
+    pub passed_over: Vec<String>,
+    _lock: Option<FolderLock>,
+}
+
+impl StateUpdate {
+    /// Reads the state at `path` (a new one when it does not exist and files are given), applies `files` read
+    /// with the log flags, and summarises every purchase with the flags' periods (and `opportunities`). The
+    /// state's folder is locked unless it is `locked` already (by the caller).
+    pub fn apply(
+        log: &LogArgs,
+        path: &Path,
+        files: &[PathBuf],
+        overlap: OverlapPolicy,
+        opportunities: Option<TimeUnit>,
+        locked: Option<&Path>,
+        progress: &ProgressLine,
+    ) -> Result<(StateUpdate, SummaryTable, IngestReport)> {
+        let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let same = |a: &Path, b: &Path| a.canonicalize().ok().is_some_and(|a| b.canonicalize().ok() == Some(a));
+        let lock = match locked {
+            Some(held) if same(held, folder) => None,
+            _ => Some(FolderLock::acquire(folder)?),
+        };
+        let mut state = if path.exists() {
+            SummaryState::read(path)?
+        } else if files.is_empty() {
+            bail!("{}: no such state: give the files to start it with", path.display());
+        } else {
+            SummaryState::default()
+        };
+        let (layout, mut options) = log.layout_and_options()?;
+        let overlap = match overlap {
+            OverlapPolicy::Refuse => Overlap::Refuse,
+            OverlapPolicy::Merge => Overlap::Merge,
+        };
+        let applied_at = utc_now();
+        let (mut added, mut passed_over) = (Vec::new(), Vec::new());
+        for file in files {
+            if file.as_os_str() == "-" {
+                bail!("--state takes files, not standard input (a file can be recognised when it comes again)");
+            }
+            let input = Input::File(file.clone());
+            let (purchases, report) = read_purchases(&input, &layout, &options, &|p| progress.update(p))?;
+            let rows = purchases.rows.len();
+            match state.apply(&input.name(), purchases, overlap, &applied_at).map_err(anyhow::Error::msg)? {
+                Applied::Added => added.push(format!("{} ({rows} rows{})", input.name(), skipped(&report))),
+                Applied::AlreadyApplied(f) => passed_over.push(format!(
+                    "{}: its purchases are in the state already (from {} at {}); passed over",
+                    input.name(),
+                    f.name,
+                    f.applied_at
+                )),
+            }
+        }
+        progress.finish();
+        options.opportunities = opportunities;
+        let last_day = state.purchases.span().map(|(_, last)| last);
+        log.place_holdout(&mut options, || last_day.context("the state holds no purchases"))?;
+        let (table, report) = summarize_purchases(&state.purchases, &options)?;
+        Ok((StateUpdate { path: path.to_owned(), state, added, passed_over, _lock: lock }, table, report))
+    }
+
+    /// The state's name in reports: its path, files and rows.
+    pub fn name(&self) -> String {
+        let files = self.state.files.len();
+        format!("{} (summary state: {files} files, {} rows)", self.path.display(), self.state.purchases.rows.len())
+    }
+
+    /// Writes the state (atomically) when files were added.
+    pub fn write(&self) -> Result<()> {
+        if !self.added.is_empty() {
+            self.state.write(&self.path)?;
+        }
+        Ok(())
+    }
 }
 
 /// ", k rows skipped" when a file's rows were left out by --skip-bad-rows or --negative skip.

@@ -5,8 +5,8 @@
 //! summary is made) and amounts are exact.
 //!
 //! The rules for repeated data: a file whose purchases are already in the state (the same rows, however
-//! formatted) is refused; a file whose days overlap a file already applied is refused unless it is merged
-//! ([`Overlap::Merge`]), which adds its rows as further purchases.
+//! formatted) is passed over, so that a repeated job changes nothing; a file whose days overlap a file already
+//! applied is refused unless it is merged ([`Overlap::Merge`]), which adds its rows as further purchases.
 //!
 //! The file: a first line of JSON (format, version, whether amounts are held, the sizes of what follows, the
 //! fingerprint of the purchases, the files applied), then the purchases in binary, little-endian: the customer ids
@@ -52,6 +52,15 @@ pub enum Overlap {
     Refuse,
     /// Add its rows as further purchases (same-day purchases of a customer merge, as in any summary).
     Merge,
+}
+
+/// What applying a file did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Its purchases were added.
+    Added,
+    /// Its purchases were in the state already, from this file: nothing changed.
+    AlreadyApplied(AppliedFile),
 }
 
 /// The first line of a state file.
@@ -202,16 +211,13 @@ impl SummaryState {
         purchases: Purchases,
         overlap: Overlap,
         applied_at: &str,
-    ) -> Result<(), String> {
+    ) -> Result<Applied, String> {
         let Some((first, last)) = purchases.span() else {
             return Err(format!("{name}: no purchase rows to add"));
         };
         let fingerprint = purchases.fingerprint();
         if let Some(f) = self.files.iter().find(|f| f.fingerprint == fingerprint) {
-            return Err(format!(
-                "{name}: these purchases are in the state already (applied from {} at {}); a file is applied once",
-                f.name, f.applied_at
-            ));
+            return Ok(Applied::AlreadyApplied(f.clone()));
         }
         let applied = !self.purchases.rows.is_empty();
         if applied && self.purchases.has_amounts != purchases.has_amounts {
@@ -243,7 +249,7 @@ impl SummaryState {
             last_day: last,
             applied_at: applied_at.to_owned(),
         });
-        Ok(())
+        Ok(Applied::Added)
     }
 }
 
@@ -262,12 +268,13 @@ mod tests {
     fn files_are_applied_once_and_overlapping_days_only_when_merged() {
         let mut state = SummaryState::default();
         let (first, second) = (purchases(&[("a", 10, 5), ("b", 12, 7)]), purchases(&[("a", 20, 1_500_000)]));
-        state.apply("second.csv", second.clone(), Overlap::Refuse, "t1").unwrap();
-        state.apply("first.csv", first.clone(), Overlap::Refuse, "t2").unwrap();
+        assert_eq!(state.apply("second.csv", second.clone(), Overlap::Refuse, "t1"), Ok(Applied::Added));
+        assert_eq!(state.apply("first.csv", first.clone(), Overlap::Refuse, "t2"), Ok(Applied::Added));
         assert_eq!(state.purchases, first.clone().combined(second.clone()).unwrap());
         let before = state.clone();
-        let again = state.apply("copy.csv", first.clone(), Overlap::Merge, "t3").unwrap_err();
-        assert!(again.contains("in the state already") && again.contains("first.csv"), "{again}");
+        let again = state.apply("copy.csv", first.clone(), Overlap::Merge, "t3").unwrap();
+        assert!(matches!(again, Applied::AlreadyApplied(f) if f.name == "first.csv" && f.applied_at == "t2"));
+        assert_eq!(state, before, "the same purchases again change nothing");
         let overlapping = state.apply("late.csv", purchases(&[("c", 11, 1)]), Overlap::Refuse, "t3").unwrap_err();
         assert!(overlapping.contains("overlaps first.csv"), "{overlapping}");
         assert_eq!(state, before, "a refused file changes nothing");
