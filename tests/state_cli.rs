@@ -157,7 +157,7 @@ fn a_killed_update_leaves_the_previous_state_whole() {
     for line in lines {
         let customer: u64 =
             line.split(',').next().unwrap().trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
-        let half = if customer % 2 == 0 { &mut first } else { &mut second };
+        let half = if customer.is_multiple_of(2) { &mut first } else { &mut second };
         half.push_str(line);
         half.push('\n');
     }
@@ -189,4 +189,37 @@ fn a_killed_update_leaves_the_previous_state_whole() {
     let full = dir.join("full.csv");
     assert!(clv(&["summarize", "-q", log.to_str().unwrap(), "-o", full.to_str().unwrap()]).status.success());
     assert_eq!(fs::read(&out).unwrap(), fs::read(&full).unwrap());
+}
+
+#[test]
+fn a_scheduled_run_reads_only_the_new_files_and_reports_what_changed() {
+    let dir = scratch("state-run");
+    let months = split_cdnow(&dir, |_, line| format!("{}.txt", &line.split_whitespace().nth(2).unwrap()[..6]));
+    let (state, out) = (dir.join("orders.state"), dir.join("run"));
+    let run = |files: &[PathBuf], extra: &[&str]| {
+        let mut args = vec!["run", "--state", state.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"];
+        args.extend(LAYOUT.iter().chain(&["--holdout", "13w"]).chain(extra));
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        clv(&args)
+    };
+    // 1997, then the first quarter of 1998 added to the state and the run refitted.
+    let first = run(&months[..12], &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let second = run(&months[12..15], &["--refit"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let record = read_json(&out.join("run.json"));
+    assert!(record["input"].as_str().unwrap().contains("summary state: 15 files"), "{}", record["input"]);
+    assert_eq!(record["drift"]["customers"]["counts"]["previous"].as_u64(), Some(2357));
+    // The run's summary is the summary of the fifteen months read together.
+    let together = dir.join("together.txt");
+    fs::write(&together, months[..15].iter().map(|m| fs::read_to_string(m).unwrap()).collect::<String>()).unwrap();
+    let direct = dir.join("direct.csv");
+    assert!(summarize(&["--holdout", "13w"], &[&together], &direct).status.success());
+    assert_eq!(fs::read(out.join("summary.csv")).unwrap(), fs::read(&direct).unwrap());
+    // The same job again: its files are passed over, the run is unchanged, nothing is written.
+    let state_before = fs::read(&state).unwrap();
+    let again = run(&months[12..15], &["--refit"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(fs::read(&state).unwrap(), state_before);
+    assert_eq!(read_json(&out.join("run.json")), record);
 }

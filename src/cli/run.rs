@@ -7,7 +7,7 @@
 use super::fit::ModelChoice;
 use super::progress::ProgressLine;
 use super::refit::DriftExceeded;
-use super::summarize::{LogArgs, NegativePolicy};
+use super::summarize::{LogArgs, NegativePolicy, OverlapPolicy, StateUpdate};
 use super::value::{IntervalArgs, ValuationArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -57,6 +57,10 @@ Examples:
   # Nightly: refit the folder's run on the grown log, say what changed, status 3 past 3 standard errors
   clv run orders.csv --customer CustomerID --date OrderDate --amount Total --out orders-run --refit --max-drift 3
 
+  # The same from a summary state: only the day's export is read
+  clv run --state orders.state exports/2026-12-02.csv --customer CustomerID --date OrderDate --amount Total \\
+      --out orders-run --refit --max-drift 3
+
 Writes into the folder: summary.csv (+ .meta.json), model.<count model>.json, model.gamma_gamma.json,
 customers.csv (every per-customer figure), report.html (open it in a browser) and run.json.
 `clv report DIR` remakes report.html from run.json without refitting. With --refit, the previous run's files
@@ -67,8 +71,15 @@ are kept in DIR/history/<its time>/ and the report and run.json gain a section o
 #[command(after_help = EXAMPLES)]
 pub struct RunArgs {
     /// Purchase log [default: the bundled CDNOW sample, read with its own layout and periods; the log flags are
-    /// then not used]
-    file: Option<PathBuf>,
+    /// then not used]. With --state: the new files to add to the state (none: the state as it is).
+    files: Vec<PathBuf>,
+    /// Read the purchases from this summary state, adding the new files to it (see `clv summarize --state`); the
+    /// state is written only when the run succeeds.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// With --state: a new file whose days overlap a file applied before is refused, or merged.
+    #[arg(long, value_enum, default_value = "refuse", requires = "state")]
+    overlap: OverlapPolicy,
     /// Folder to write into (created when missing).
     #[arg(long, value_name = "DIR", default_value = "clv-run")]
     out: PathBuf,
@@ -144,11 +155,18 @@ impl Steps {
     }
 }
 
-/// The input and the log flags: the given file, or the bundled sample with its own layout and periods.
+/// The input and the log flags: the given file, or the bundled sample with its own layout and periods (a state
+/// is read in step 1 instead).
 fn input_and_log(args: &RunArgs) -> Result<(Input, LogArgs)> {
-    if let Some(file) = &args.file {
+    if args.files.len() > 1 && args.state.is_none() {
+        bail!("give one purchase log (or --state FILE with any number of new files)");
+    }
+    if let Some(file) = args.files.first().filter(|_| args.state.is_none()) {
         let input = if file.as_os_str() == "-" { Input::Stdin } else { Input::File(file.clone()) };
         return Ok((input, args.log.clone()));
+    }
+    if let Some(state) = &args.state {
+        return Ok((Input::File(state.clone()), args.log.clone()));
     }
     let day = |text: &str| super::parse_day(text).map_err(anyhow::Error::msg);
     let log = LogArgs {
@@ -375,20 +393,36 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     };
 
-    let (table, report) = steps.run(0, || {
+    let (table, report, state_update) = steps.run(0, || {
         if log.amount.is_none() {
             bail!("clv run values customers, so the log needs amounts: give --amount COL");
         }
-        log.summarize(&input, None, &ProgressLine::new("clv run [1/6] reading", !steps.show))
+        let progress = ProgressLine::new("clv run [1/6] reading", !steps.show);
+        match &args.state {
+            Some(path) => {
+                let (update, table, report) =
+                    StateUpdate::apply(&log, path, &args.files, args.overlap, None, Some(&args.out), &progress)?;
+                Ok((table, report, Some(update)))
+            }
+            None => log.summarize(&input, None, &progress).map(|(table, report)| (table, report, None)),
+        }
     })?;
+    let input_name = state_update.as_ref().map_or_else(|| input.name(), StateUpdate::name);
     if let Some(p) = &previous {
         if p.unchanged(&table, &run_settings(&args, choice, &table, &schedule))? {
+            // Files whose purchases change nothing in the run (all after the observation end, say) are still
+            // recorded in the state.
+            let recorded = state_update.as_ref().is_some_and(|u| !u.added.is_empty());
+            if let Some(update) = &state_update {
+                update.write()?;
+            }
             if args.json {
                 println!("{}", serde_json::json!({"unchanged": true, "run": args.out.display().to_string()}));
             } else if !args.quiet {
                 eprintln!(
-                    "clv run: unchanged: the run in {} was made from the same data and settings; nothing written",
-                    args.out.display()
+                    "clv run: unchanged: the run in {} was made from the same data and settings; nothing written{}",
+                    args.out.display(),
+                    if recorded { " but the summary state, which records the files added" } else { "" }
                 );
             }
             return Ok(());
@@ -445,7 +479,7 @@ pub fn run(args: RunArgs) -> Result<()> {
         let record = build_record(
             &args,
             choice,
-            &input,
+            &input_name,
             &table,
             &report,
             &count,
@@ -462,7 +496,6 @@ pub fn run(args: RunArgs) -> Result<()> {
         staging.write("summary.csv", |out| table.write_csv(out))?;
         let meta = clv::data::summary_csv::meta_of(&table);
         staging.write("summary.csv.meta.json", |out| Ok(serde_json::to_writer_pretty(out, &meta)?))?;
-        let input_name = input.name();
         let count_file = count.kind.model_file(&count.estimate, &table, &count.rows, &input_name, count.seconds);
         let spend_file =
             ModelKind::GammaGamma.model_file(&spend_estimate, &table, &spend_rows, &input_name, spend_seconds);
@@ -493,6 +526,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         staging.commit()?;
         Ok(record)
     })?;
+    if let Some(update) = &state_update {
+        update.write().context("the run is in place, but the summary state could not be updated")?;
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&record)?);
     } else {
@@ -648,7 +684,7 @@ impl PreviousRun {
 fn build_record(
     args: &RunArgs,
     choice: ModelChoice,
-    input: &Input,
+    input: &str,
     table: &SummaryTable,
     report: &IngestReport,
     count: &CountFit,
@@ -676,7 +712,7 @@ fn build_record(
         format_version: RUN_FORMAT_VERSION,
         clv_version: env!("CARGO_PKG_VERSION").into(),
         created_at: clv::fit::model_file::utc_now(),
-        input: input.name(),
+        input: input.to_owned(),
         settings: run_settings(args, choice, table, schedule),
         data: DataSection {
             rows_read: report.rows_read,

@@ -229,15 +229,14 @@ impl SummaryState {
             ));
         }
         let (first, last) = (first.to_string(), last.to_string());
-        if overlap == Overlap::Refuse {
-            if let Some(f) = self.files.iter().find(|f| first <= f.last_day && f.first_day <= last) {
-                return Err(format!(
-                    "{name} covers {first} to {last}, which overlaps {} ({} to {}) already in the state: a file of \
-                     days already applied may repeat purchases counted before, so it is refused; give --overlap merge \
-                     to add its rows as further purchases",
-                    f.name, f.first_day, f.last_day
-                ));
-            }
+        let overlapping = self.files.iter().find(|f| first <= f.last_day && f.first_day <= last);
+        if let Some(f) = overlapping.filter(|_| overlap == Overlap::Refuse) {
+            return Err(format!(
+                "{name} covers {first} to {last}, which overlaps {} ({} to {}) already in the state: a file of days \
+                 already applied may repeat purchases counted before, so it is refused; give --overlap merge to add \
+                 its rows as further purchases",
+                f.name, f.first_day, f.last_day
+            ));
         }
         let rows = purchases.rows.len() as u64;
         self.purchases = if applied { std::mem::take(&mut self.purchases).combined(purchases)? } else { purchases };
