@@ -84,5 +84,18 @@ fn a_refit_writes_a_new_version_once_per_data() {
     assert!(said["log_likelihood_gain_over_previous_parameters"].as_f64().unwrap() >= 0.0);
     assert_eq!(fs::read_dir(&models).unwrap().count(), 4);
     assert_eq!(said["previous"], version.display().to_string(), "the pointer was followed to the newest version");
-    assert_eq!(read_json(&pointer)["model_file"], said["model_file"].as_str().unwrap().rsplit('/').next().unwrap());
+    let newest = said["model_file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    assert_eq!(read_json(&pointer)["model_file"], newest.as_str());
+
+    // A refit killed after writing its version but before the pointer: the pointer still names the version before.
+    // The same job again finds today's version of these data, says unchanged, and brings the pointer up to it.
+    let behind = fs::read(&pointer).unwrap();
+    fs::write(&pointer, serde_json::json!({"model_file": version.file_name().unwrap().to_str().unwrap()}).to_string())
+        .unwrap();
+    let again = clv(&["refit", "--previous", pointer.to_str().unwrap(), later.to_str().unwrap()]);
+    assert!(again.status.success() && stderr(&again).contains("unchanged"), "{}", stderr(&again));
+    assert_eq!(read_json(&pointer)["model_file"], newest.as_str());
+    assert_eq!(read_json(&pointer)["previous"], version.file_name().unwrap().to_str().unwrap());
+    assert_eq!(fs::read_dir(&models).unwrap().count(), 4, "no new version");
+    assert_eq!(fs::read(&pointer).unwrap(), behind, "the pointer the killed refit would have written");
 }

@@ -162,10 +162,14 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
                 done.display()
             );
         }
-        // A first refit on unchanged data starts the pointer, so that scheduled jobs can follow it from then on.
+        // A first refit on unchanged data starts the pointer, so that scheduled jobs can follow it from then on; a
+        // pointer that names another version (a refit killed between writing its version and the pointer) is
+        // brought up to the version of these data.
         let latest = file_names.latest();
-        if !latest.exists() {
-            write_pointer(&latest, &done, &ModelFile::read(&done)?, None)?;
+        let named = resolve_previous(&latest).ok().filter(|_| latest.exists());
+        if named.as_deref() != Some(done.as_path()) {
+            let previous = named.filter(|n| n != &done);
+            write_pointer(&latest, &done, &ModelFile::read(&done)?, previous.as_deref())?;
         }
         return Ok(());
     }
