@@ -86,7 +86,13 @@ fn the_bundled_sample_runs_end_to_end() {
     let equity = record["value"]["customer_equity"].as_f64().unwrap();
     assert!((clv_column.iter().sum::<f64>() / equity - 1.0).abs() < 1e-9);
     let deciles = csv_column(&customers, "decile");
-    assert_eq!(deciles.iter().filter(|&&d| d == 1.0).count(), 236);
+    // The same deciles as the report's segment table: decile d holds ranks d x n / 10 to (d + 1) x n / 10.
+    assert_eq!(deciles.iter().filter(|&&d| d == 1.0).count(), 235);
+    let record = read_json(&dir.join("run.json"));
+    for (d, segment) in record["value"]["segments"].as_array().unwrap().iter().enumerate() {
+        let members = deciles.iter().filter(|&&x| x == (d + 1) as f64).count() as u64;
+        assert_eq!(Some(members), segment["customers"].as_u64(), "decile {}", d + 1);
+    }
 
     // The same model as `clv fit` on the same summary.
     let fitted = dir.parent().unwrap().join("fit.json");

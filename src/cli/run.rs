@@ -832,12 +832,9 @@ fn write_customers(
     comparison: Option<&clv::value::compare::Backtest>,
     intervals: Option<&Bootstrap>,
 ) -> std::io::Result<()> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[b].clv.total_cmp(&values[a].clv).then(a.cmp(&b)));
-    let mut decile = vec![0usize; values.len()];
-    for (rank, &i) in order.iter().enumerate() {
-        decile[i] = rank * 10 / values.len().max(1) + 1;
-    }
+    // The deciles of the report's segment table, numbered from 1 (the most valuable tenth).
+    let clv: Vec<f64> = values.iter().map(|v| v.clv).collect();
+    let decile = segment_index(&decile_members(&clv), values.len());
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["customer_id", "frequency", "recency", "T", "monetary_value"];
     if table.holdout.is_some() {
@@ -877,7 +874,7 @@ fn write_customers(
             [v.p_alive, expected, v.expected_spend, v.discounted_purchases, v.clv, simple_clv[i]]
                 .map(|x| x.to_string()),
         );
-        record.push(decile[i].to_string());
+        record.push((decile[i] + 1).to_string());
         if let Some(b) = intervals {
             let c = &b.customers[i];
             let ends = [c.clv, c.expected_purchases, c.p_alive];
