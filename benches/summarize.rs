@@ -1,15 +1,22 @@
 //! Summarising a generated purchase log of 10 million rows (1 million customers): rows per second, and the
-//! peak heap the summary needs per customer.
+//! peak heap the summary needs per customer; and the same purchases held in a summary state: summarising them,
+//! adding a day's purchases, writing and reading the state file.
 //!
 //! Run: `cargo bench --bench summarize`. The log is written once to `target/bench-data/` (about 300 MB) and
 //! reused; its path is printed so the release binary can be measured on it too (`/usr/bin/time -v`).
 
+use clv::data::customers::IdArena;
+use clv::data::money::Money;
+use clv::data::purchases::Purchases;
+use clv::data::state::SummaryState;
 use clv::data::{
-    ColumnRef, DateFormat, Day, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions, TimeUnit, summarize,
+    ColumnRef, DateFormat, Day, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions, TimeUnit,
+    read_purchases, summarize, summarize_purchases,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The system allocator, counting the bytes in use and their peak.
@@ -111,6 +118,50 @@ fn run_once(path: &PathBuf) -> usize {
 fn summarize_10m_rows(bencher: divan::Bencher) {
     let (path, rows) = generated_log();
     bencher.counter(divan::counter::ItemsCount::new(rows)).bench(|| run_once(&path));
+}
+
+/// The generated log's purchases, as a summary state holds them (read once).
+fn state_purchases() -> &'static Purchases {
+    static PURCHASES: OnceLock<Purchases> = OnceLock::new();
+    PURCHASES.get_or_init(|| {
+        let (path, _) = generated_log();
+        read_purchases(&Input::File(path), &layout(), &options(), &|_| {}).unwrap().0
+    })
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn summarize_state_10m_rows(bencher: divan::Bencher) {
+    let purchases = state_purchases();
+    bencher
+        .counter(divan::counter::ItemsCount::new(purchases.rows.len()))
+        .bench(|| summarize_purchases(purchases, &options()).unwrap().0.len());
+}
+
+/// A day's new purchases, 10,000 rows of existing customers, merged into the 10-million-row state.
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn add_a_day_to_state_10m_rows(bencher: divan::Bencher) {
+    let purchases = state_purchases();
+    let mut ids = IdArena::default();
+    let mut rng = Rng(7);
+    let day = Day::from_ymd(2022, 1, 3).unwrap();
+    let rows = (0..10_000)
+        .map(|_| {
+            let id = format!("C{:07}", rng.below(CUSTOMERS));
+            (ids.push(id.as_bytes()).unwrap(), day, Money(1_000_000 + rng.below(99_000_000) as i64))
+        })
+        .collect();
+    let new = Purchases::from_parts(true, vec![(ids, rows)]).unwrap();
+    bencher.bench(|| purchases.clone().combined(new.clone()).unwrap().rows.len());
+}
+
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn write_and_read_state_10m_rows(bencher: divan::Bencher) {
+    let state = SummaryState { files: Vec::new(), purchases: state_purchases().clone() };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data/log_10m.state");
+    bencher.bench(|| {
+        state.write(&path).unwrap();
+        SummaryState::read(&path).unwrap().purchases.rows.len()
+    });
 }
 
 fn main() {

@@ -296,38 +296,66 @@ pub fn read_purchases(
 }
 
 /// Purchases in memory absorbed as a log's rows would be: days mapped to periods by `clock`, rows after the
-/// observation end counted and left out. The purchases are in customer and day order, so one shard takes them in
-/// a single pass with no sorting.
+/// observation end counted and left out. The purchases are in customer and day order, so each shard takes a
+/// contiguous run of whole customers in a single pass with no sorting, the shards in parallel.
 fn absorb_purchases(
     purchases: &Purchases,
     options: &SummarizeOptions,
     clock: Option<OpportunityClock>,
 ) -> Result<Aggregate, DataError> {
-    if purchases.rows.is_empty() {
+    let rows = &purchases.rows;
+    if rows.is_empty() {
         return Err(DataError::Empty { path: "the summary state".into(), what: "it holds no purchase rows" });
     }
     let mut aggregate = Aggregate::new(options.calibration_end, false, purchases.has_amounts);
-    aggregate.shards.truncate(1);
-    let Aggregate { shards, periods, report, hasher, .. } = &mut aggregate;
-    let shard = &mut shards[0];
-    let mut ids = IdArena::default();
-    let mut customer = None;
-    for row in &purchases.rows {
-        let day = clock.map_or(row.day, |clock| Day(clock.index(row.day)));
-        report.rows_read += 1;
-        if options.observation_end.is_some_and(|end| day > end) {
-            report.rows_after_observation_end += 1;
-            continue;
+    let shards = aggregate.shards.len();
+    let mut cuts = vec![0];
+    for k in 1..shards {
+        let mut at = (rows.len() * k / shards).max(cuts[k - 1]);
+        while at > 0 && at < rows.len() && rows[at].customer == rows[at - 1].customer {
+            at += 1;
         }
-        report.first_day = Some(report.first_day.map_or(day, |d| d.min(day)));
-        report.last_day = Some(report.last_day.map_or(day, |d| d.max(day)));
-        if customer != Some(row.customer) {
-            customer = Some(row.customer);
-            ids.push(purchases.ids.get(row.customer as usize)).map_err(DataError::Options)?;
-        }
-        shard.add(ids.len() as u32 - 1, day, row.amount, periods);
+        cuts.push(at);
     }
-    shard.index = CustomerIndex::from_ids(ids, hasher.clone()).map_err(DataError::Options)?;
+    cuts.push(rows.len());
+    let Aggregate { shards, periods, report, hasher, .. } = &mut aggregate;
+    let (periods, hasher) = (&*periods, &*hasher);
+    let tallies: Vec<Result<IngestReport, DataError>> = shards
+        .par_iter_mut()
+        .enumerate()
+        .map(|(k, shard)| {
+            let mut tally = IngestReport::default();
+            let mut ids = IdArena::default();
+            let mut customer = None;
+            for row in &rows[cuts[k]..cuts[k + 1]] {
+                let day = clock.map_or(row.day, |clock| Day(clock.index(row.day)));
+                tally.rows_read += 1;
+                if options.observation_end.is_some_and(|end| day > end) {
+                    tally.rows_after_observation_end += 1;
+                    continue;
+                }
+                tally.first_day = Some(tally.first_day.map_or(day, |d| d.min(day)));
+                tally.last_day = Some(tally.last_day.map_or(day, |d| d.max(day)));
+                if customer != Some(row.customer) {
+                    customer = Some(row.customer);
+                    ids.push(purchases.ids.get(row.customer as usize)).map_err(DataError::Options)?;
+                }
+                shard.add(ids.len() as u32 - 1, day, row.amount, periods);
+            }
+            shard.index = CustomerIndex::from_ids(ids, hasher.clone()).map_err(DataError::Options)?;
+            Ok(tally)
+        })
+        .collect();
+    for tally in tallies {
+        let tally = tally?;
+        report.rows_read += tally.rows_read;
+        report.rows_after_observation_end += tally.rows_after_observation_end;
+        report.first_day = match (report.first_day, tally.first_day) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        report.last_day = report.last_day.max(tally.last_day);
+    }
     Ok(aggregate)
 }
 
