@@ -133,23 +133,32 @@ fn an_unsorted_log_gives_the_same_summary_as_a_sorted_one() {
     }
 }
 
-#[test]
-fn standard_input_and_standard_output() {
+/// `clv summarize -` with `args`, the CDNOW sample on standard input; the summary from standard output.
+fn summarize_cdnow_stdin(args: &[&str]) -> String {
     let data = fs::read(repo("data/cdnow/CDNOW_sample.txt")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_clv"))
         .args(["summarize", "-", "-q"])
-        .args(CDNOW_ARGS)
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(&data).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn standard_input_and_standard_output() {
     let (_, file_text) =
         summarize_cdnow("standard_input_and_standard_output", &repo("data/cdnow/CDNOW_sample.txt"), &[]);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), file_text);
+    assert_eq!(summarize_cdnow_stdin(&CDNOW_ARGS), file_text);
+    // A holdout at the end of standard input: the log is read once and held until its last date is known.
+    let flags = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5", "--holdout", "39w"];
+    assert_eq!(summarize_cdnow_stdin(&flags), file_text);
 }
 
 #[test]
@@ -393,7 +402,7 @@ fn a_holdout_length_ends_calibration_that_long_before_the_end() {
     let dir = scratch("holdout-length");
     let file = repo("data/cdnow/CDNOW_sample.txt");
     let flags = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
-    // 39 weeks before the log's last date (1998-06-30, found by a first pass), and before a given end.
+    // 39 weeks before the log's last date (1998-06-30, the log held until it is known), and before a given end.
     for extra in [&["--holdout", "39w"][..], &["--holdout", "273d", "--observation-end", "1998-06-30"]] {
         let out = dir.join("s.csv");
         let mut args = vec!["summarize", file.as_str(), "-o", out.to_str().unwrap()];

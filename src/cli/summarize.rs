@@ -108,7 +108,8 @@ pub struct LogArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub calibration_end: Option<Day>,
     /// A holdout of this length at the end of the data (39w, 273d, 9m, 1y; a bare number is in --unit): the
-    /// calibration ends that long before the observation end (or the log's last date).
+    /// calibration ends that long before the observation end (or the log's last date, the log then held in memory
+    /// at 16 bytes a row).
     #[arg(long, value_name = "LEN", conflicts_with = "calibration_end")]
     pub holdout: Option<String>,
     /// Last day observed (inclusive); later rows are left out and counted [default: the last date in the file]
@@ -143,7 +144,8 @@ pub enum NegativePolicy {
 
 impl LogArgs {
     /// Summarises `input` with these flags (and `opportunities`), showing progress under `progress`. With
-    /// `--holdout` and no `--observation-end`, a first pass finds the log's last date.
+    /// `--holdout` and no `--observation-end`, the log's rows are read once and held (16 bytes each) until its
+    /// last date places the holdout.
     pub fn summarize(
         &self,
         input: &Input,
@@ -152,17 +154,22 @@ impl LogArgs {
     ) -> Result<(SummaryTable, IngestReport)> {
         let (layout, mut options) = self.layout_and_options()?;
         options.opportunities = opportunities;
-        let scan = SummarizeOptions { opportunities: None, ..options.clone() };
-        self.place_holdout(&mut options, || match input {
-            Input::Stdin => bail!("with standard input, --holdout needs --observation-end"),
-            _ => {
-                let result = summarize(input, &layout, &scan, &|p| progress.update(p));
-                Ok(result?.1.last_day.expect("a summarised log has a last day"))
-            }
-        })?;
-        let result = summarize(input, &layout, &options, &|p| progress.update(p));
+        if self.holdout.is_none() || options.observation_end.is_some() {
+            self.place_holdout(&mut options, || unreachable!("the observation end is given"))?;
+            let result = summarize(input, &layout, &options, &|p| progress.update(p));
+            progress.finish();
+            return Ok(result?);
+        }
+        let (purchases, read) = read_purchases(input, &layout, &options, &|p| progress.update(p))?;
         progress.finish();
-        Ok(result?)
+        let last_day = purchases.span().map(|(_, last)| last);
+        self.place_holdout(&mut options, || last_day.context("the log has no purchase rows"))?;
+        let (table, mut report) = summarize_purchases(&purchases, &options)?;
+        // Where the file's rows went: read, skipped and blank lines are the file's.
+        report.rows_read = read.rows_read;
+        report.rows_skipped = read.rows_skipped;
+        report.blank_lines = read.blank_lines;
+        Ok((table, report))
     }
 
     /// With `--holdout LEN`: the observation end (given, or the data's last day, found by `last_day`) and the
