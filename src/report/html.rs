@@ -37,6 +37,11 @@ fn money(value: f64) -> String {
     format!("{}{grouped}{cents}", if value < 0.0 { "-" } else { "" })
 }
 
+/// Money with its sign always written (`+1,234.50`, `-12.00`): a change.
+fn change(value: f64) -> String {
+    if value >= 0.0 { format!("+{}", money(value)) } else { money(value) }
+}
+
 fn percent(value: f64) -> String {
     format!("{:.1}%", value * 100.0)
 }
@@ -128,7 +133,7 @@ fn drift_section(html: &mut String, r: &RunRecord) {
         escape(&d.previous_kept_in),
         money(e.previous),
         money(e.new),
-        money(e.new - e.previous)
+        change(e.new - e.previous)
     );
     let bridge = [
         ("Previous customer equity", e.previous),
@@ -137,7 +142,13 @@ fn drift_section(html: &mut String, r: &RunRecord) {
         (&*format!("Customers no longer valued ({})", c.gone), -e.gone_customers),
         ("Customer equity now", e.new),
     ]
-    .map(|(what, amount)| vec![what.to_string(), money(amount)]);
+    .iter()
+    .enumerate()
+    .map(|(i, (what, amount))| {
+        let amount = if i == 0 || i == 4 { money(*amount) } else { change(*amount) };
+        vec![what.to_string(), amount]
+    })
+    .collect::<Vec<_>>();
     html.push_str(&table(&["Where the change came from", "Amount"], &bridge));
     let _ = write!(
         html,
@@ -184,7 +195,7 @@ fn drift_section(html: &mut String, r: &RunRecord) {
                 m.id.clone(),
                 money(m.clv.0),
                 money(m.clv.1),
-                money(m.clv.1 - m.clv.0),
+                change(m.clv.1 - m.clv.0),
                 format!("{:.3} to {:.3}", m.p_alive.0, m.p_alive.1),
                 format!("{} to {}", m.frequency.0, m.frequency.1),
             ]
@@ -638,5 +649,6 @@ mod tests {
         assert_eq!(money(1234567.891), "1,234,567.89");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(999.999), "1,000.00");
+        assert_eq!((change(5.0), change(-5.0), change(0.0)), ("+5.00".into(), "-5.00".into(), "+0.00".into()));
     }
 }
