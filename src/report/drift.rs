@@ -4,7 +4,7 @@
 //! (P(alive) fell below [`LAPSED_BELOW`]) or revived.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// A customer counts as alive at P(alive) >= 0.5 and as lapsed when a run puts them below it after the previous
@@ -170,7 +170,7 @@ pub fn compare_customers(
     current: impl Iterator<Item = (String, CustomerFigures)>,
 ) -> CustomerDrift {
     let mut equity = EquityBridge {
-        previous: previous.values().map(|c| c.clv).sum(),
+        previous: 0.0,
         new: 0.0,
         continuing_previous: 0.0,
         continuing_new: 0.0,
@@ -179,16 +179,16 @@ pub fn compare_customers(
     };
     let mut counts = CustomerCounts { previous: previous.len(), current: 0, new: 0, gone: 0, lapsed: 0, revived: 0 };
     let mut movers: Vec<CustomerMove> = Vec::new();
-    let mut seen = 0usize;
+    let mut seen: HashSet<&str> = HashSet::with_capacity(previous.len());
     for (id, now) in current {
         counts.current += 1;
         equity.new += now.clv;
-        let Some(then) = previous.get(&id) else {
+        let Some((key, then)) = previous.get_key_value(&id) else {
             counts.new += 1;
             equity.new_customers += now.clv;
             continue;
         };
-        seen += 1;
+        seen.insert(key.as_str());
         equity.continuing_previous += then.clv;
         equity.continuing_new += now.clv;
         let (was_alive, is_alive) = (then.p_alive >= LAPSED_BELOW, now.p_alive >= LAPSED_BELOW);
@@ -201,8 +201,14 @@ pub fn compare_customers(
             frequency: (then.frequency, now.frequency),
         });
     }
-    counts.gone = previous.len() - seen;
-    equity.gone_customers = equity.previous - equity.continuing_previous;
+    // The customers no longer valued, summed in the order of their ids (a map's order changes from one process to
+    // the next), so that the bridge is the same number in every run and is exactly zero when nobody is gone.
+    let mut gone: Vec<(&str, f64)> =
+        previous.iter().filter(|(id, _)| !seen.contains(id.as_str())).map(|(id, c)| (id.as_str(), c.clv)).collect();
+    gone.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    counts.gone = gone.len();
+    equity.gone_customers = gone.iter().map(|(_, clv)| clv).sum();
+    equity.previous = equity.continuing_previous + equity.gone_customers;
     let moved = |m: &CustomerMove| (m.clv.1 - m.clv.0).abs();
     movers.sort_by(|a, b| moved(b).total_cmp(&moved(a)).then_with(|| a.id.cmp(&b.id)));
     movers.truncate(MOVERS_LISTED);
