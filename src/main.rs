@@ -10,8 +10,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if cli::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::from(cli::exit_status(&error))
+            let status = cli::exit_status(&error);
+            eprintln!("{}: {error:#}", cli::status_label(status));
+            ExitCode::from(status)
         }
     }
 }

@@ -2,6 +2,7 @@
 //! `latest` pointer, equal to a cold fit; the same data again write nothing.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 mod common;
 use common::*;
@@ -98,4 +99,123 @@ fn a_refit_writes_a_new_version_once_per_data() {
     assert_eq!(read_json(&pointer)["previous"], version.file_name().unwrap().to_str().unwrap());
     assert_eq!(fs::read_dir(&models).unwrap().count(), 4, "no new version");
     assert_eq!(fs::read(&pointer).unwrap(), behind, "the pointer the killed refit would have written");
+}
+
+/// The CDNOW layout flags (no periods).
+const LAYOUT: [&str; 8] = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
+
+/// `clv refit --previous PREVIOUS FILES... FLAGS...`.
+fn refit(previous: &Path, files: &[&Path], flags: &[&str]) -> std::process::Output {
+    let mut args = vec!["refit", "--previous", previous.to_str().unwrap()];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.extend(flags);
+    clv(&args)
+}
+
+/// A model's four parameters.
+fn params(path: &Path) -> Vec<f64> {
+    let file = read_json(path);
+    ["r", "alpha", "a", "b"].iter().map(|n| file["params"][n].as_f64().unwrap()).collect()
+}
+
+fn close(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).all(|(a, b)| ((a - b) / b).abs() < 1e-6)
+}
+
+#[test]
+fn a_refit_reads_purchase_logs_and_states_as_the_summary_they_make() {
+    let dir = scratch("refit-logs");
+    let summary = cdnow_summary(&dir);
+    let models = dir.join("models");
+    let first = models.join("summary.bg_nbd.json");
+    assert!(
+        clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", first.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
+
+    // The log the summary was made from, with the same periods: the same fitted rows, so unchanged.
+    let same = refit(&first, &[&cdnow], &CDNOW_ARGS);
+    assert!(same.status.success() && stderr(&same).contains("unchanged"), "{}", stderr(&same));
+
+    // Three files dealt row by row, in another order, with six more months of calibration: a new version equal
+    // to a cold fit on the summary of the whole log with those periods.
+    let parts = split_cdnow(&dir, |i, _| format!("part{}.txt", i % 3));
+    let shuffled: Vec<&Path> = [2, 0, 1].iter().map(|&i| parts[i].as_path()).collect();
+    let longer = ["--calibration-end", "1998-03-31", "--observation-end", "1998-06-30"];
+    let flags = [&LAYOUT[..], &longer].concat();
+    let grown = refit(&first, &shuffled, &flags);
+    assert!(grown.status.success(), "{}", stderr(&grown));
+    let names = shuffled.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" + ");
+    assert!(stderr(&grown).contains(&names), "{}", stderr(&grown));
+    let pointer = models.join("summary.bg_nbd.latest.json");
+    let version = models.join(read_json(&pointer)["model_file"].as_str().unwrap());
+    let longer_summary = dir.join("longer.csv");
+    let mut args = vec!["summarize", cdnow.to_str().unwrap(), "-q", "-o", longer_summary.to_str().unwrap()];
+    args.extend(&flags);
+    assert!(clv(&args).status.success());
+    let cold = dir.join("cold.json");
+    assert!(
+        clv(&["fit", longer_summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", cold.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(close(&params(&version), &params(&cold)), "{:?} against {:?}", params(&version), params(&cold));
+    // Its summary CSV, through the pointer: the same data, unchanged.
+    let again = refit(&pointer, &[&longer_summary], &[]);
+    assert!(again.status.success() && stderr(&again).contains("unchanged"), "{}", stderr(&again));
+    // Logs in another unit than the model's are refused, naming the unit to give; nothing is written.
+    let files_before = fs::read_dir(&models).unwrap().count();
+    let days = refit(&pointer, &shuffled, &[&flags[..], &["--unit", "day"]].concat());
+    assert_eq!(days.status.code(), Some(1));
+    assert!(stderr(&days).contains("give --unit week"), "{}", stderr(&days));
+    // No data at all is an error too.
+    let nothing = refit(&pointer, &[], &[]);
+    assert!(!nothing.status.success() && stderr(&nothing).contains("give the new data"), "{}", stderr(&nothing));
+    assert_eq!(fs::read_dir(&models).unwrap().count(), files_before);
+
+    // From a summary state, a file a night: two thirds of the log first (a new version), then the last third,
+    // which completes the log of the first fit: a version with the first fit's estimates. (The files share days,
+    // being dealt row by row, so their rows are merged as further purchases.)
+    let state = dir.join("cdnow.state");
+    let state_flags = ["--state", state.to_str().unwrap(), "--overlap", "merge"];
+    let with_state = [&LAYOUT[..], &state_flags, &CDNOW_ARGS[8..]].concat();
+    let night = refit(&pointer, &[&parts[0], &parts[1]], &with_state);
+    assert!(night.status.success(), "{}", stderr(&night));
+    assert!(state.is_file(), "the state is written once the refit succeeded");
+    let two_thirds = models.join(read_json(&pointer)["model_file"].as_str().unwrap());
+    assert!(!close(&params(&two_thirds), &params(&first)));
+    let next = refit(&pointer, &[&parts[2]], &with_state);
+    assert!(next.status.success(), "{}", stderr(&next));
+    let whole = models.join(read_json(&pointer)["model_file"].as_str().unwrap());
+    assert!(close(&params(&whole), &params(&first)), "{:?} against {:?}", params(&whole), params(&first));
+    // The same night's job again: the file is in the state already, the data unchanged, nothing written.
+    let before = (fs::read(&state).unwrap(), fs::read_dir(&models).unwrap().count());
+    let repeated = refit(&pointer, &[&parts[2]], &with_state);
+    assert!(repeated.status.success() && stderr(&repeated).contains("unchanged"), "{}", stderr(&repeated));
+    assert_eq!((fs::read(&state).unwrap(), fs::read_dir(&models).unwrap().count()), before);
+}
+
+#[test]
+fn a_refit_of_a_run_folder_keeps_the_runs_settings() {
+    let dir = scratch("refit-folder").join("run");
+    let out = dir.to_str().unwrap();
+    let first = clv(&["run", "--out", out, "-q", "--discount-rate", "0.15", "--margin", "0.3", "--json"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    // The bundled sample again: with the run's own rate and margin, nothing has changed.
+    let same = clv(&["refit", "--previous", out]);
+    assert!(same.status.success() && stderr(&same).contains("unchanged"), "{}", stderr(&same));
+    // Six more months of calibration: the drift report, past 3 standard errors status 3, said as drift.
+    let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
+    let longer = ["--calibration-end", "1998-03-31", "--observation-end", "1998-06-30", "--max-drift", "3"];
+    let drifted = refit(&dir, &[&cdnow], &[&LAYOUT[..], &longer].concat());
+    assert_eq!(drifted.status.code(), Some(3), "{}", stderr(&drifted));
+    assert!(stderr(&drifted).starts_with("drift: s of pareto_nbd moved by"), "{}", stderr(&drifted));
+    let record = read_json(&dir.join("run.json"));
+    assert_eq!(record["settings"]["annual_discount_rate"], 0.15);
+    assert_eq!(record["settings"]["margin"], 0.3);
+    assert_eq!(record["settings"]["calibration_end"], "1998-03-31");
+    assert_eq!(record["drift"]["settings_changed"].as_array().map(Vec::len), Some(0));
+    assert_eq!(fs::read_dir(dir.join("history")).unwrap().count(), 1);
 }

@@ -11,25 +11,6 @@ use common::*;
 /// The CDNOW layout flags (no periods).
 const LAYOUT: [&str; 8] = ["--whitespace", "--no-header", "--customer", "2", "--date", "3", "--amount", "5"];
 
-/// The CDNOW sample's lines split by `key` (a line -> a file name) into files in `dir`, named in sorted order.
-fn split_cdnow(dir: &Path, key: impl Fn(usize, &str) -> String) -> Vec<PathBuf> {
-    let text = fs::read_to_string(repo("data/cdnow/CDNOW_sample.txt")).unwrap();
-    let mut parts: std::collections::BTreeMap<String, String> = Default::default();
-    for (i, line) in text.lines().enumerate() {
-        let part = parts.entry(key(i, line)).or_default();
-        part.push_str(line);
-        part.push('\n');
-    }
-    parts
-        .into_iter()
-        .map(|(name, text)| {
-            let path = dir.join(name);
-            fs::write(&path, text).unwrap();
-            path
-        })
-        .collect()
-}
-
 /// `clv summarize` with the CDNOW layout, `extra` flags and files, writing `out`.
 fn summarize(extra: &[&str], files: &[&Path], out: &Path) -> std::process::Output {
     let mut args: Vec<&str> = vec!["summarize", "-q", "-o", out.to_str().unwrap()];
@@ -40,6 +21,26 @@ fn summarize(extra: &[&str], files: &[&Path], out: &Path) -> std::process::Outpu
 }
 
 const PERIODS: [&str; 4] = ["--calibration-end", "1997-09-30", "--observation-end", "1998-06-30"];
+
+#[test]
+fn several_logs_read_together_give_the_full_summary() {
+    let dir = scratch("several-logs");
+    let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
+    // Three files dealt row by row (so every customer's rows are spread over them), given in reverse order.
+    let parts = split_cdnow(&dir, |i, _| format!("part{}.txt", i % 3));
+    let reversed: Vec<&Path> = parts.iter().rev().map(PathBuf::as_path).collect();
+    for periods in [&PERIODS[..], &["--holdout", "39w"]] {
+        let (full, together) = (dir.join("full.csv"), dir.join("together.csv"));
+        assert!(summarize(periods, &[&cdnow], &full).status.success());
+        let out = summarize(periods, &reversed, &together);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(fs::read(&together).unwrap(), fs::read(&full).unwrap(), "{periods:?}");
+    }
+    // Standard input once at most.
+    let twice = summarize(&PERIODS, &[Path::new("-"), Path::new("-")], &dir.join("x.csv"));
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(stderr(&twice).contains("standard input (-) can be read once only"), "{}", stderr(&twice));
+}
 
 #[test]
 fn monthly_files_in_any_order_give_the_full_summary() {

@@ -124,6 +124,12 @@ pub fn exit_status(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// How a failed command's message begins: `drift` for a refit that drifted past its limit (its files are written;
+/// worth a look, not a failure of the job), `error` otherwise.
+pub fn status_label(status: u8) -> &'static str {
+    if status == refit::STATUS_DRIFT { "drift" } else { "error" }
+}
+
 /// True when the error is a closed standard output (`clv summarize ... | head`): not a failure. The broken pipe
 /// may come wrapped in a CSV writer's error.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {

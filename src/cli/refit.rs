@@ -1,10 +1,14 @@
 //! `clv refit`: a model fitted again on new data, warm-started from the previous fit, written as a new version
 //! beside the old (never over it), with `<name>.latest.json` pointing at the newest. The same data again give no
-//! new version.
+//! new version. A run folder is refitted whole, as `clv run --refit` does.
 
+use super::progress::ProgressLine;
+use super::run::FolderRefit;
+use super::summarize::{LogArgs, StateArgs, StateUpdate, inputs_of, names_of};
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use clv::data::read_summary;
+use clv::data::summary_csv::is_summary;
+use clv::data::{SummaryTable, TimeUnit, read_summary};
 use clv::fit::model_file::{ModelFile, model_parameters, utc_now};
 use clv::models::ModelKind;
 use clv::output::{FolderLock, write_atomically};
@@ -18,17 +22,38 @@ Examples:
   # models/summary.bg_nbd.latest.json (run it again on the same summary: 'unchanged', nothing written)
   clv refit --previous models/summary.bg_nbd.json summary.csv
 
-The new file goes beside the previous one; its name carries the date and the data's fingerprint.";
+  # The same from purchase logs, read together with the log flags (in the model's time unit)
+  clv refit --previous models/summary.bg_nbd.latest.json orders-2026.csv orders-2027.csv \\
+      --customer CustomerID --date OrderDate --amount Total --max-drift 2
+
+  # Only the day's export: the other purchases come from a summary state (see clv summarize --state)
+  clv refit --previous models/summary.bg_nbd.latest.json --state orders.state exports/2026-12-02.csv \\
+      --customer CustomerID --date OrderDate --amount Total
+
+  # A run folder (clv run --out orders-run): refitted as `clv run --refit` does, with the run's own
+  # discount rate, margin, horizon and intervals; the drift report in the terminal, run.json and report.html
+  clv refit --previous orders-run orders.csv --customer CustomerID --date OrderDate --amount Total --holdout 26w
+
+A new model version goes beside the previous one; its name carries the date and the data's fingerprint.
+Exit statuses: 0 done or unchanged, 1 failed (nothing written), 3 drift beyond --max-drift (written all the
+same), 75 another clv process holds the folder.";
 
 /// Arguments of `clv refit`.
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct RefitArgs {
-    /// The previous model file (any version), or the `<base>.latest.json` pointer written by an earlier refit.
-    #[arg(long, value_name = "FILE")]
+    /// The previous fit: a model file (any version), the `<base>.latest.json` pointer written by an earlier refit,
+    /// or a run folder (written by `clv run --out DIR`), refitted as `clv run --refit` does.
+    #[arg(long, value_name = "MODEL|DIR")]
     previous: PathBuf,
-    /// The summary to fit (in the previous model's time unit).
-    summary: PathBuf,
+    /// The new data: a summary CSV (from `clv summarize -o`, in the model's time unit), or purchase logs read
+    /// together with the log flags. With --state: the new files to add to the state (none: the state as it is).
+    /// A run folder takes logs [default: the bundled CDNOW sample, for a run made from it].
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    store: StateArgs,
+    #[command(flatten)]
+    log: LogArgs,
     /// Exit with status 3 (after writing the new version) when a parameter moved by more than this many of its
     /// standard errors.
     #[arg(long, value_name = "SE")]
@@ -121,28 +146,80 @@ fn write_pointer(latest: &Path, version: &Path, file: &ModelFile, previous: Opti
         .with_context(|| format!("cannot write {}", latest.display()))
 }
 
-/// Runs `clv refit`.
+/// The data of a model file's refit: a summary CSV, or purchase logs (or a state) summarised with the log flags,
+/// in the previous model's time unit (by opportunity for a discrete model), with the state to write on success.
+fn new_summary(
+    args: &RefitArgs,
+    kind: ModelKind,
+    unit: TimeUnit,
+    locked: &Path,
+) -> Result<(SummaryTable, String, Option<StateUpdate>)> {
+    if args.store.state.is_none()
+        && let [file] = args.files.as_slice()
+        && is_summary(file)
+    {
+        return Ok((read_summary(file, None, unit)?, file.display().to_string(), None));
+    }
+    if args.store.state.is_none() && args.files.is_empty() {
+        bail!("give the new data: a summary CSV, purchase logs, or --state FILE");
+    }
+    let opportunities = kind.is_discrete().then_some(unit);
+    if opportunities.is_none() && args.log.unit != unit {
+        bail!(
+            "{} was fitted in {unit}s: give --unit {unit} to summarise the logs in its unit",
+            args.previous.display()
+        );
+    }
+    let progress = ProgressLine::new("clv refit: reading", args.quiet);
+    match &args.store.state {
+        Some(path) => {
+            let (update, table, _) = StateUpdate::apply(
+                &args.log,
+                path,
+                &args.files,
+                args.store.overlap,
+                opportunities,
+                Some(locked),
+                &progress,
+            )?;
+            Ok((table, update.name(), Some(update)))
+        }
+        None => {
+            let inputs = inputs_of(&args.files)?;
+            let (table, _) = args.log.summarize(&inputs, opportunities, &progress)?;
+            Ok((table, names_of(&inputs), None))
+        }
+    }
+}
+
+/// Runs `clv refit`: a run folder through `clv run --refit`, a model file here.
 pub fn run(mut args: RefitArgs) -> Result<()> {
+    if args.previous.is_dir() {
+        let folder = FolderRefit {
+            out: args.previous,
+            files: args.files,
+            store: args.store,
+            log: args.log,
+            max_drift: args.max_drift,
+            json: args.json,
+            quiet: args.quiet,
+        };
+        return super::run::refit_folder(folder);
+    }
     args.previous = resolve_previous(&args.previous)?;
     let previous = ModelFile::read(&args.previous)?;
     let kind: ModelKind = previous.model.parse().map_err(|e| anyhow::anyhow!("{}: {e}", args.previous.display()))?;
     let names = model_parameters(&previous.model).expect("a model clv fits has parameters");
     let start = previous.parameters_in_order(names).map_err(|e| anyhow::anyhow!("{}: {e}", args.previous.display()))?;
     let unit = previous.unit().map_err(anyhow::Error::msg)?;
-    let table = read_summary(&args.summary, None, unit)?;
-    if table.unit != unit {
-        bail!(
-            "{} is in {}s but {} was fitted in {}s",
-            args.summary.display(),
-            table.unit,
-            args.previous.display(),
-            unit
-        );
-    }
-    let rows = kind.fit_rows(&table).map_err(|e| anyhow::anyhow!("{}: {e}", args.summary.display()))?;
-    let fingerprint = rows.fingerprint();
     let file_names = Names::of(&args.previous);
     let _lock = FolderLock::acquire(&file_names.dir)?;
+    let (table, data_name, state_update) = new_summary(&args, kind, unit, &file_names.dir)?;
+    if table.unit != unit {
+        bail!("{data_name} is in {}s but {} was fitted in {}s", table.unit, args.previous.display(), unit);
+    }
+    let rows = kind.fit_rows(&table).map_err(|e| anyhow::anyhow!("{data_name}: {e}"))?;
+    let fingerprint = rows.fingerprint();
     // Already fitted on these data: by the previous file itself, or by today's version of these data.
     let todays = file_names.version(&utc_now()[..10], &fingerprint);
     let fitted_before = |file: &ModelFile| file.input_fingerprint.as_deref() == Some(fingerprint.as_str());
@@ -152,13 +229,16 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
         ModelFile::read(&todays).ok().filter(|f| fitted_before(f)).map(|_| todays.clone())
     };
     if let Some(done) = done {
+        if let Some(update) = &state_update {
+            update.write()?;
+        }
         if args.json {
             println!("{}", serde_json::json!({"unchanged": true, "model_file": done.display().to_string()}));
         }
         if !args.quiet {
             eprintln!(
-                "clv refit: unchanged: {} holds the data {} was fitted on (fingerprint {fingerprint}); no new version",
-                args.summary.display(),
+                "clv refit: unchanged: {data_name} holds the data {} was fitted on (fingerprint {fingerprint}); no new \
+                 version",
                 done.display()
             );
         }
@@ -179,11 +259,14 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
     if !estimate.diagnostics.usable() {
         bail!("the {} refit did not converge: {}; nothing written", kind.file_name(), estimate.diagnostics.message);
     }
-    let file = kind.model_file(&estimate, &table, &rows, &args.summary.display().to_string(), seconds);
+    let file = kind.model_file(&estimate, &table, &rows, &data_name, seconds);
     let target = todays;
     file.write(&target).with_context(|| format!("cannot write {}", target.display()))?;
     let latest = file_names.latest();
     write_pointer(&latest, &target, &file, Some(&args.previous))?;
+    if let Some(update) = &state_update {
+        update.write().context("the new version is written, but the summary state could not be updated")?;
+    }
     // Each parameter's change in its new standard errors, and how much better the refit explains the new data.
     let changes =
         parameter_changes(kind.file_name(), &estimate.names, &start, &estimate.params, &estimate.standard_errors);
@@ -206,7 +289,7 @@ pub fn run(mut args: RefitArgs) -> Result<()> {
         let mut text = format!(
             "clv refit: {} on {} ({} customers), warm-started from {}\n  {:<10}{:>14}{:>14}{:>16}\n",
             kind.file_name(),
-            args.summary.display(),
+            data_name,
             estimate.customers,
             args.previous.display(),
             "parameter",

@@ -7,7 +7,7 @@
 use super::fit::ModelChoice;
 use super::progress::ProgressLine;
 use super::refit::DriftExceeded;
-use super::summarize::{LogArgs, NegativePolicy, OverlapPolicy, StateUpdate};
+use super::summarize::{LogArgs, NegativePolicy, StateArgs, StateUpdate, inputs_of, names_of};
 use super::value::{IntervalArgs, ValuationArgs};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -70,16 +70,12 @@ are kept in DIR/history/<its time>/ and the report and run.json gain a section o
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct RunArgs {
-    /// Purchase log [default: the bundled CDNOW sample, read with its own layout and periods; the log flags are
-    /// then not used]. With --state: the new files to add to the state (none: the state as it is).
+    /// Purchase log; several logs (of one layout) are read together as one [default: the bundled CDNOW sample, read
+    /// with its own layout and periods; the log flags are then not used]. With --state: the new files to add to the
+    /// state (none: the state as it is).
     files: Vec<PathBuf>,
-    /// Read the purchases from this summary state, adding the new files to it (see `clv summarize --state`); the
-    /// state is written only when the run succeeds.
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
-    /// With --state: a new file whose days overlap a file applied before is refused, or merged.
-    #[arg(long, value_enum, default_value = "refuse", requires = "state")]
-    overlap: OverlapPolicy,
+    #[command(flatten)]
+    store: StateArgs,
     /// Folder to write into (created when missing).
     #[arg(long, value_name = "DIR", default_value = "clv-run")]
     out: PathBuf,
@@ -155,18 +151,14 @@ impl Steps {
     }
 }
 
-/// The input and the log flags: the given file, or the bundled sample with its own layout and periods (a state
-/// is read in step 1 instead).
-fn input_and_log(args: &RunArgs) -> Result<(Input, LogArgs)> {
-    if args.files.len() > 1 && args.state.is_none() {
-        bail!("give one purchase log (or --state FILE with any number of new files)");
+/// The inputs and the log flags: the given logs (read together), or the bundled sample with its own layout and
+/// periods (a state is read in step 1 instead).
+fn inputs_and_log(args: &RunArgs) -> Result<(Vec<Input>, LogArgs)> {
+    if let Some(state) = &args.store.state {
+        return Ok((vec![Input::File(state.clone())], args.log.clone()));
     }
-    if let Some(file) = args.files.first().filter(|_| args.state.is_none()) {
-        let input = if file.as_os_str() == "-" { Input::Stdin } else { Input::File(file.clone()) };
-        return Ok((input, args.log.clone()));
-    }
-    if let Some(state) = &args.state {
-        return Ok((Input::File(state.clone()), args.log.clone()));
+    if !args.files.is_empty() {
+        return Ok((inputs_of(&args.files)?, args.log.clone()));
     }
     let day = |text: &str| super::parse_day(text).map_err(anyhow::Error::msg);
     let log = LogArgs {
@@ -184,7 +176,7 @@ fn input_and_log(args: &RunArgs) -> Result<(Input, LogArgs)> {
         negative: NegativePolicy::Refuse,
         skip_bad_rows: false,
     };
-    Ok((Input::Bytes { name: "CDNOW sample (bundled)".into(), bytes: CDNOW_SAMPLE }, log))
+    Ok((vec![Input::Bytes { name: "CDNOW sample (bundled)".into(), bytes: CDNOW_SAMPLE }], log))
 }
 
 /// A count model fitted: the kind, its fit, and the automatic choice's table when there was one.
@@ -362,12 +354,13 @@ pub fn run(args: RunArgs) -> Result<()> {
     let previous = if args.refit { Some(PreviousRun::load(&args.out)?) } else { None };
     if !args.refit && args.out.join("run.json").exists() && !args.force {
         bail!(
-            "{} holds another run (run.json): give --refit to refit it on this log and see what changed, --force to              replace it, or another --out folder",
+            "{} holds another run (run.json): give --refit to refit it on this log and see what changed, --force to \
+             replace it, or another --out folder",
             args.out.display()
         );
     }
     let steps = Steps { show: !args.quiet && std::io::stderr().is_terminal(), out: args.out.clone() };
-    let (input, log) = input_and_log(&args)?;
+    let (inputs, log) = inputs_and_log(&args)?;
     let schedule = args.valuation.continuous_schedule(log.unit)?;
     schedule.validate().map_err(anyhow::Error::msg)?;
     let choice = match (args.model, &previous) {
@@ -398,16 +391,16 @@ pub fn run(args: RunArgs) -> Result<()> {
             bail!("clv run values customers, so the log needs amounts: give --amount COL");
         }
         let progress = ProgressLine::new("clv run [1/6] reading", !steps.show);
-        match &args.state {
+        match &args.store.state {
             Some(path) => {
                 let (update, table, report) =
-                    StateUpdate::apply(&log, path, &args.files, args.overlap, None, Some(&args.out), &progress)?;
+                    StateUpdate::apply(&log, path, &args.files, args.store.overlap, None, Some(&args.out), &progress)?;
                 Ok((table, report, Some(update)))
             }
-            None => log.summarize(&input, None, &progress).map(|(table, report)| (table, report, None)),
+            None => log.summarize(&inputs, None, &progress).map(|(table, report)| (table, report, None)),
         }
     })?;
-    let input_name = state_update.as_ref().map_or_else(|| input.name(), StateUpdate::name);
+    let input_name = state_update.as_ref().map_or_else(|| names_of(&inputs), StateUpdate::name);
     if let Some(p) = &previous {
         if p.unchanged(&table, &run_settings(&args, choice, &table, &schedule))? {
             // Files whose purchases change nothing in the run (all after the observation end, say) are still
@@ -542,6 +535,54 @@ pub fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// `clv refit --previous DIR`: what the refit of a run folder is given.
+pub struct FolderRefit {
+    /// The run folder.
+    pub out: PathBuf,
+    /// The logs (or, with a state, the new files).
+    pub files: Vec<PathBuf>,
+    /// The summary state, when the purchases come from one.
+    pub store: StateArgs,
+    /// How to read the logs and split their periods.
+    pub log: LogArgs,
+    /// Status 3 past this many standard errors.
+    pub max_drift: Option<f64>,
+    /// The run record as JSON on standard output.
+    pub json: bool,
+    /// No progress.
+    pub quiet: bool,
+}
+
+/// Refits the run in a folder as `clv run --refit` does, with the run's own valuation settings (discount rate,
+/// margin, horizon) and intervals (replicates, level, seed), read from its `run.json`.
+pub fn refit_folder(refit: FolderRefit) -> Result<()> {
+    let record = PreviousRun::record(&refit.out)?;
+    let settings = &record.settings;
+    let valuation = ValuationArgs {
+        discount_rate: settings.annual_discount_rate,
+        margin: settings.margin,
+        horizon: settings.horizon.map(|h| h.to_string()),
+    };
+    let interval = match &record.value.intervals {
+        Some(i) => IntervalArgs { intervals: Some(i.replicates), level: i.level, seed: i.seed },
+        None => IntervalArgs::default(),
+    };
+    run(RunArgs {
+        files: refit.files,
+        store: refit.store,
+        out: refit.out,
+        log: refit.log,
+        model: None,
+        valuation,
+        interval,
+        force: false,
+        refit: true,
+        max_drift: refit.max_drift,
+        json: refit.json,
+        quiet: refit.quiet,
+    })
+}
+
 /// The settings of this run, as its record states them.
 fn run_settings(args: &RunArgs, choice: ModelChoice, table: &SummaryTable, schedule: &Schedule) -> Settings {
     let unit = table.unit;
@@ -578,14 +619,18 @@ struct PreviousRun {
 }
 
 impl PreviousRun {
-    fn load(out: &Path) -> Result<PreviousRun> {
+    /// The run record in `out`, for a refit.
+    fn record(out: &Path) -> Result<RunRecord> {
         let path = out.join("run.json");
         if !path.exists() {
             bail!("--refit: {} holds no run (no run.json): run once without --refit first", out.display());
         }
         let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let record: RunRecord =
-            serde_json::from_str(&text).with_context(|| format!("{} is not a run record", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a run record", path.display()))
+    }
+
+    fn load(out: &Path) -> Result<PreviousRun> {
+        let record = PreviousRun::record(out)?;
         let model = |fitted: &FittedModel| -> Result<(ModelKind, Vec<f64>, Option<String>)> {
             let path = out.join(&fitted.file);
             let file = ModelFile::read(&path)?;

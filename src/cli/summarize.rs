@@ -4,6 +4,8 @@ use super::progress::ProgressLine;
 use super::{parse_day, write_output, write_summary_meta};
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
+use clv::data::parse::SkipTally;
+use clv::data::purchases::Purchases;
 use clv::data::state::{Applied, Overlap, SummaryState};
 use clv::data::{
     ColumnRef, DateFormat, Day, IngestReport, Input, LogLayout, NegativeAmounts, Separator, SummarizeOptions,
@@ -52,17 +54,11 @@ one up to the calibration end, which must be a period's last day.";
 #[derive(Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct SummarizeArgs {
-    /// Purchase log (CSV or whitespace-separated text); `-` reads standard input. With --state: the new files to
-    /// add to the state (none: summarise the state as it is).
+    /// Purchase log (CSV or whitespace-separated text); `-` reads standard input; several logs (of one layout) are
+    /// read together as one. With --state: the new files to add to the state (none: summarise the state as it is).
     files: Vec<PathBuf>,
-    /// Keep every purchase read in this state file, add the new files' purchases to it, and summarise them all
-    /// (created by its first use).
-    #[arg(long, value_name = "FILE")]
-    state: Option<PathBuf>,
-    /// With --state: a new file whose days overlap a file applied before is refused (it may repeat purchases), or
-    /// merged (its rows added as further purchases).
-    #[arg(long, value_enum, default_value = "refuse", requires = "state")]
-    overlap: OverlapPolicy,
+    #[command(flatten)]
+    store: StateArgs,
     /// Write the summary CSV here (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -75,6 +71,19 @@ pub struct SummarizeArgs {
     /// No report or progress on standard error.
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// A summary state that keeps every purchase read: the flags `clv summarize`, `clv run` and `clv refit` share.
+#[derive(Args, Debug, Clone)]
+pub struct StateArgs {
+    /// Keep every purchase read in this summary state file (created by its first use), add the new files'
+    /// purchases to it, and use them all; the state is written only when the command has succeeded.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// With --state: a new file whose days overlap a file applied before is refused (it may repeat purchases), or
+    /// merged (its rows added as further purchases).
+    #[arg(long, value_enum, default_value = "refuse", requires = "state")]
+    pub overlap: OverlapPolicy,
 }
 
 /// How to read a purchase log and split its periods: the flags `clv summarize` and `clv run` share.
@@ -143,29 +152,49 @@ pub enum NegativePolicy {
 }
 
 impl LogArgs {
-    /// Summarises `input` with these flags (and `opportunities`), showing progress under `progress`. With
-    /// `--holdout` and no `--observation-end`, the log's rows are read once and held (16 bytes each) until its
-    /// last date places the holdout.
+    /// Summarises `inputs`, read together as one log, with these flags (and `opportunities`), showing progress
+    /// under `progress`. One log is summarised in a streaming pass; several logs, or one with `--holdout` and no
+    /// `--observation-end`, are read once and their rows held (16 bytes each) until the last date is known.
     pub fn summarize(
         &self,
-        input: &Input,
+        inputs: &[Input],
         opportunities: Option<TimeUnit>,
         progress: &ProgressLine,
     ) -> Result<(SummaryTable, IngestReport)> {
         let (layout, mut options) = self.layout_and_options()?;
         options.opportunities = opportunities;
-        if self.holdout.is_none() || options.observation_end.is_some() {
+        if let [input] = inputs
+            && (self.holdout.is_none() || options.observation_end.is_some())
+        {
             self.place_holdout(&mut options, || unreachable!("the observation end is given"))?;
             let result = summarize(input, &layout, &options, &|p| progress.update(p));
             progress.finish();
             return Ok(result?);
         }
-        let (purchases, read) = read_purchases(input, &layout, &options, &|p| progress.update(p))?;
+        // Where the files' rows went: rows read, skipped and blank lines are the files'.
+        let mut read = IngestReport::default();
+        let mut every: Option<Purchases> = None;
+        for input in inputs {
+            let (purchases, report) = read_purchases(input, &layout, &options, &|p| progress.update(p))?;
+            read.rows_read += report.rows_read;
+            read.blank_lines += report.blank_lines;
+            for (kind, mut tally) in report.rows_skipped {
+                if inputs.len() > 1 {
+                    tally.first_message = format!("{}: {}", input.name(), tally.first_message);
+                }
+                let total = read.rows_skipped.entry(kind).or_insert_with(|| SkipTally { count: 0, ..tally.clone() });
+                total.count += tally.count;
+            }
+            every = Some(match every {
+                None => purchases,
+                Some(so_far) => so_far.combined(purchases).map_err(|e| anyhow::anyhow!("{}: {e}", input.name()))?,
+            });
+        }
         progress.finish();
+        let purchases = every.context("give a purchase log")?;
         let last_day = purchases.span().map(|(_, last)| last);
         self.place_holdout(&mut options, || last_day.context("the log has no purchase rows"))?;
         let (table, mut report) = summarize_purchases(&purchases, &options)?;
-        // Where the file's rows went: read, skipped and blank lines are the file's.
         report.rows_read = read.rows_read;
         report.rows_skipped = read.rows_skipped;
         report.blank_lines = read.blank_lines;
@@ -223,24 +252,37 @@ impl LogArgs {
 
 /// Runs `clv summarize`.
 pub fn run(args: SummarizeArgs) -> Result<()> {
-    if let Some(state) = &args.state {
+    if let Some(state) = &args.store.state {
         return run_with_state(&args, state);
     }
-    let [file] = args.files.as_slice() else {
-        bail!("give one purchase log (or --state FILE with any number of new files)");
-    };
-    let input = if file.as_os_str() == "-" { Input::Stdin } else { Input::File(file.clone()) };
+    let inputs = inputs_of(&args.files)?;
     let progress = ProgressLine::new("reading", args.quiet);
-    let (table, report) = args.log.summarize(&input, args.opportunities, &progress)?;
+    let (table, report) = args.log.summarize(&inputs, args.opportunities, &progress)?;
 
     write_output(args.output.as_deref(), |out| table.write_csv(out))?;
     if let Some(path) = &args.output {
         write_summary_meta(path, &table)?;
     }
     if !args.quiet {
-        eprint!("{}", describe(&input.name(), &table, &report, args.output.as_ref()));
+        eprint!("{}", describe(&names_of(&inputs), &table, &report, args.output.as_ref()));
     }
     Ok(())
+}
+
+/// The purchase logs named on the command line (`-` for standard input, once at most), read together.
+pub fn inputs_of(files: &[PathBuf]) -> Result<Vec<Input>> {
+    if files.is_empty() {
+        bail!("give a purchase log (or --state FILE to summarise a state)");
+    }
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        bail!("standard input (-) can be read once only");
+    }
+    Ok(files.iter().map(|f| if f.as_os_str() == "-" { Input::Stdin } else { Input::File(f.clone()) }).collect())
+}
+
+/// The name of logs read together, for reports: their names joined.
+pub fn names_of(inputs: &[Input]) -> String {
+    inputs.iter().map(Input::name).collect::<Vec<_>>().join(" + ")
 }
 
 /// `clv summarize --state STATE [NEW...]`: the new files' purchases added to the state, all of them summarised;
@@ -248,7 +290,7 @@ pub fn run(args: SummarizeArgs) -> Result<()> {
 fn run_with_state(args: &SummarizeArgs, path: &Path) -> Result<()> {
     let progress = ProgressLine::new("reading", args.quiet);
     let (update, table, report) =
-        StateUpdate::apply(&args.log, path, &args.files, args.overlap, args.opportunities, None, &progress)?;
+        StateUpdate::apply(&args.log, path, &args.files, args.store.overlap, args.opportunities, None, &progress)?;
     write_output(args.output.as_deref(), |out| table.write_csv(out))?;
     if let Some(output) = &args.output {
         write_summary_meta(output, &table)?;

@@ -121,11 +121,18 @@ pub struct IntervalArgs {
     #[arg(long, value_name = "N")]
     pub intervals: Option<usize>,
     /// Coverage of the intervals (0.9: from the 5th to the 95th percentile of the replicates).
-    #[arg(long, default_value_t = 0.9)]
+    #[arg(long, default_value_t = IntervalArgs::default().level)]
     pub level: f64,
     /// Seed of the bootstrap resampling (the same seed gives the same intervals on any thread count).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = IntervalArgs::default().seed)]
     pub seed: u64,
+}
+
+impl Default for IntervalArgs {
+    /// No intervals; 90% coverage and seed 1 when they are asked for.
+    fn default() -> IntervalArgs {
+        IntervalArgs { intervals: None, level: 0.9, seed: 1 }
+    }
 }
 
 impl IntervalArgs {

@@ -231,6 +231,17 @@ pub fn read_summary_csv(path: &Path, unit: TimeUnit) -> Result<SummaryTable, Dat
     Ok(table)
 }
 
+/// True when `path` is a per-customer summary rather than a purchase log: its metadata file (`FILE.meta.json`)
+/// is beside it, or its first line is a CSV header naming a frequency and a recency column.
+pub fn is_summary(path: &Path) -> bool {
+    if meta_path(path).is_file() {
+        return true;
+    }
+    let Ok((_, header)) = open_table(path) else { return false };
+    let has = |names: &[&str]| header.iter().any(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    has(FREQUENCY) && has(RECENCY)
+}
+
 /// Reads a summary CSV with its unit: from `FILE.meta.json` when present (a different `--unit` is refused),
 /// else `unit_flag`, else `default`. Period ends come from the metadata.
 pub fn read_summary(path: &Path, unit_flag: Option<TimeUnit>, default: TimeUnit) -> Result<SummaryTable, DataError> {

@@ -82,3 +82,22 @@ pub fn cdnow_summary(dir: &Path) -> PathBuf {
     assert!(result.status.success(), "{}", stderr(&result));
     out
 }
+
+/// The CDNOW sample's lines split by `key` (a line -> a file name) into files in `dir`, named in sorted order.
+pub fn split_cdnow(dir: &Path, key: impl Fn(usize, &str) -> String) -> Vec<PathBuf> {
+    let text = fs::read_to_string(repo("data/cdnow/CDNOW_sample.txt")).unwrap();
+    let mut parts: std::collections::BTreeMap<String, String> = Default::default();
+    for (i, line) in text.lines().enumerate() {
+        let part = parts.entry(key(i, line)).or_default();
+        part.push_str(line);
+        part.push('\n');
+    }
+    parts
+        .into_iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            fs::write(&path, text).unwrap();
+            path
+        })
+        .collect()
+}
