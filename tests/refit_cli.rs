@@ -113,7 +113,7 @@ fn refit(previous: &Path, files: &[&Path], flags: &[&str]) -> std::process::Outp
 }
 
 /// A model's four parameters.
-fn params(path: &Path) -> Vec<f64> {
+fn params_of(path: &Path) -> Vec<f64> {
     let file = read_json(path);
     ["r", "alpha", "a", "b"].iter().map(|n| file["params"][n].as_f64().unwrap()).collect()
 }
@@ -161,7 +161,7 @@ fn a_refit_reads_purchase_logs_and_states_as_the_summary_they_make() {
             .status
             .success()
     );
-    assert!(close(&params(&version), &params(&cold)), "{:?} against {:?}", params(&version), params(&cold));
+    assert!(close(&params_of(&version), &params_of(&cold)), "{:?} against {:?}", params_of(&version), params_of(&cold));
     // Its summary CSV, through the pointer: the same data, unchanged.
     let again = refit(&pointer, &[&longer_summary], &[]);
     assert!(again.status.success() && stderr(&again).contains("unchanged"), "{}", stderr(&again));
@@ -185,11 +185,11 @@ fn a_refit_reads_purchase_logs_and_states_as_the_summary_they_make() {
     assert!(night.status.success(), "{}", stderr(&night));
     assert!(state.is_file(), "the state is written once the refit succeeded");
     let two_thirds = models.join(read_json(&pointer)["model_file"].as_str().unwrap());
-    assert!(!close(&params(&two_thirds), &params(&first)));
+    assert!(!close(&params_of(&two_thirds), &params_of(&first)));
     let next = refit(&pointer, &[&parts[2]], &with_state);
     assert!(next.status.success(), "{}", stderr(&next));
     let whole = models.join(read_json(&pointer)["model_file"].as_str().unwrap());
-    assert!(close(&params(&whole), &params(&first)), "{:?} against {:?}", params(&whole), params(&first));
+    assert!(close(&params_of(&whole), &params_of(&first)), "{:?} against {:?}", params_of(&whole), params_of(&first));
     // The same night's job again: the file is in the state already, the data unchanged, nothing written.
     let before = (fs::read(&state).unwrap(), fs::read_dir(&models).unwrap().count());
     let repeated = refit(&pointer, &[&parts[2]], &with_state);
@@ -218,4 +218,71 @@ fn a_refit_of_a_run_folder_keeps_the_runs_settings() {
     assert_eq!(record["settings"]["calibration_end"], "1998-03-31");
     assert_eq!(record["drift"]["settings_changed"].as_array().map(Vec::len), Some(0));
     assert_eq!(fs::read_dir(dir.join("history")).unwrap().count(), 1);
+}
+
+#[test]
+fn a_killed_refit_leaves_the_models_and_the_state_usable() {
+    let dir = scratch("refit-killed");
+    // A large simulated log in two halves of customers: the first starts the state and the model, the second comes
+    // with refits killed at several moments.
+    let (a, b) = simulated_halves(&dir, 300_000, 3);
+    let state = dir.join("big.state");
+    let with_state = ["--state", state.to_str().unwrap(), "--overlap", "merge", "-q"];
+    let summary = dir.join("a-summary.csv");
+    let started =
+        clv(&[&["summarize", a.to_str().unwrap(), "-o", summary.to_str().unwrap()], &with_state[..]].concat());
+    assert!(started.status.success(), "{}", stderr(&started));
+    let models = dir.join("models");
+    let model = models.join("big.bg_nbd.json");
+    assert!(
+        clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", model.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let state_before = fs::read(&state).unwrap();
+    let refit_args = [&["refit", "--previous", model.to_str().unwrap(), b.to_str().unwrap()], &with_state[..]].concat();
+    // (An uninterrupted refit of these 300,000 customers takes about 0.4 s here: the kills fall before, during and
+    // after its writes.) Every file of the models folder is a whole model file or pointer, and a pointer names a version that exists.
+    let models_whole = |when: &str| {
+        for entry in fs::read_dir(&models).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue; // a killed writer's temporary (removed by the next write) or the lock
+            }
+            let json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{when}: {name} is not whole: {e}"));
+            if let Some(version) = json["model_file"].as_str() {
+                assert!(read_json(&models.join(version))["params"].is_object(), "{when}: {name} -> {version}");
+            }
+        }
+    };
+    for delay_ms in [60, 160, 260, 360, 1000] {
+        run_and_kill(&refit_args, delay_ms);
+        let when = format!("after a kill at {delay_ms} ms");
+        models_whole(&when);
+        let now = fs::read(&state).unwrap();
+        let readable = clv(&["summarize", "-q", "--state", state.to_str().unwrap(), "-o", summary.to_str().unwrap()]);
+        assert!(readable.status.success(), "{when}: {}", stderr(&readable));
+        if now != state_before {
+            break; // the refit had finished: nothing left to interrupt
+        }
+    }
+    // Whatever was killed, the job run again ends with a version fitted on both halves, equal to a cold fit.
+    let again = clv(&refit_args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    models_whole("after the job ran again");
+    let whole = dir.join("whole.csv");
+    assert!(
+        clv(&["summarize", "-q", "--state", state.to_str().unwrap(), "-o", whole.to_str().unwrap()]).status.success()
+    );
+    let cold = dir.join("cold.json");
+    assert!(
+        clv(&["fit", whole.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", cold.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let latest = read_json(&models.join("big.bg_nbd.latest.json"));
+    let version = models.join(latest["model_file"].as_str().unwrap());
+    assert!(close(&params_of(&version), &params_of(&cold)), "{:?} against {:?}", params_of(&version), params_of(&cold));
 }

@@ -131,40 +131,8 @@ fn a_killed_update_leaves_the_previous_state_whole() {
     let dir = scratch("state-killed");
     // A large log from the simulator, in two halves of customers: the first starts the state, the second is
     // added by updates killed at several moments.
-    let truth = dir.join("truth.json");
-    fs::write(
-        &truth,
-        r#"{"model": "bg_nbd", "time_unit": "week", "params": {"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}}"#,
-    )
-    .unwrap();
+    let (a, b) = simulated_halves(&dir, 400_000, 5);
     let log = dir.join("log.csv");
-    let made = clv(&[
-        "simulate",
-        "--model",
-        truth.to_str().unwrap(),
-        "--customers",
-        "400000",
-        "--seed",
-        "5",
-        "-q",
-        "-o",
-        log.to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
-    let text = fs::read_to_string(&log).unwrap();
-    let mut lines = text.lines();
-    let header = lines.next().unwrap();
-    let (mut first, mut second) = (format!("{header}\n"), format!("{header}\n"));
-    for line in lines {
-        let customer: u64 =
-            line.split(',').next().unwrap().trim_start_matches(|c: char| !c.is_ascii_digit()).parse().unwrap_or(0);
-        let half = if customer.is_multiple_of(2) { &mut first } else { &mut second };
-        half.push_str(line);
-        half.push('\n');
-    }
-    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
-    fs::write(&a, first).unwrap();
-    fs::write(&b, second).unwrap();
     let state = dir.join("big.state");
     let flags = ["summarize", "-q", "--state", state.to_str().unwrap(), "--overlap", "merge"];
     let out = dir.join("summary.csv");

@@ -101,3 +101,30 @@ pub fn split_cdnow(dir: &Path, key: impl Fn(usize, &str) -> String) -> Vec<PathB
         })
         .collect()
 }
+
+/// A purchase log simulated from BG/NBD (r 0.5, alpha 5, a 0.8, b 2.5, weeks) for `customers` customers with
+/// `seed`, written in two halves of whole customers (even and odd ids): `dir/a.csv` and `dir/b.csv`.
+pub fn simulated_halves(dir: &Path, customers: u64, seed: u64) -> (PathBuf, PathBuf) {
+    let truth = dir.join("truth.json");
+    let params = r#"{"r": 0.5, "alpha": 5, "a": 0.8, "b": 2.5}"#;
+    fs::write(&truth, format!(r#"{{"model": "bg_nbd", "time_unit": "week", "params": {params}}}"#)).unwrap();
+    let log = dir.join("log.csv");
+    let (customers, seed) = (customers.to_string(), seed.to_string());
+    let args = ["simulate", "--model", truth.to_str().unwrap(), "--customers", &customers, "--seed", &seed, "-q"];
+    let made = clv(&[&args[..], &["-o", log.to_str().unwrap()]].concat());
+    assert!(made.status.success(), "{}", stderr(&made));
+    let text = fs::read_to_string(&log).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut first, mut second) = (format!("{header}\n"), format!("{header}\n"));
+    for line in lines {
+        let customer: u64 = line.split(',').next().unwrap().parse().unwrap();
+        let half = if customer.is_multiple_of(2) { &mut first } else { &mut second };
+        half.push_str(line);
+        half.push('\n');
+    }
+    let (a, b) = (dir.join("a.csv"), dir.join("b.csv"));
+    fs::write(&a, first).unwrap();
+    fs::write(&b, second).unwrap();
+    (a, b)
+}
