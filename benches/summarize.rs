@@ -59,10 +59,10 @@ impl Rng {
 fn generated_log() -> (PathBuf, u64) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     let path = dir.join("log_10m.csv");
-    if let Ok(text) = std::fs::read_to_string(dir.join("log_10m.rows")) {
-        if let (Ok(rows), true) = (text.trim().parse(), path.exists()) {
-            return (path, rows);
-        }
+    if let Ok(text) = std::fs::read_to_string(dir.join("log_10m.rows"))
+        && let (Ok(rows), true) = (text.trim().parse(), path.exists())
+    {
+        return (path, rows);
     }
     std::fs::create_dir_all(&dir).unwrap();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -109,8 +109,8 @@ fn options() -> SummarizeOptions {
     }
 }
 
-fn run_once(path: &PathBuf) -> usize {
-    let (table, _) = summarize(&Input::File(path.clone()), &layout(), &options(), &|_| {}).unwrap();
+fn run_once(path: &std::path::Path) -> usize {
+    let (table, _) = summarize(&Input::File(path.to_path_buf()), &layout(), &options(), &|_| {}).unwrap();
     table.len()
 }
 

@@ -401,25 +401,25 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     })?;
     let input_name = state_update.as_ref().map_or_else(|| names_of(&inputs), StateUpdate::name);
-    if let Some(p) = &previous {
-        if p.unchanged(&table, &run_settings(&args, choice, &table, &schedule))? {
-            // Files whose purchases change nothing in the run (all after the observation end, say) are still
-            // recorded in the state.
-            let recorded = state_update.as_ref().is_some_and(|u| !u.added.is_empty());
-            if let Some(update) = &state_update {
-                update.write()?;
-            }
-            if args.json {
-                println!("{}", serde_json::json!({"unchanged": true, "run": args.out.display().to_string()}));
-            } else if !args.quiet {
-                eprintln!(
-                    "clv run: unchanged: the run in {} was made from the same data and settings; nothing written{}",
-                    args.out.display(),
-                    if recorded { " but the summary state, which records the files added" } else { "" }
-                );
-            }
-            return Ok(());
+    if let Some(p) = &previous
+        && p.unchanged(&table, &run_settings(&args, choice, &table, &schedule))?
+    {
+        // Files whose purchases change nothing in the run (all after the observation end, say) are still
+        // recorded in the state.
+        let recorded = state_update.as_ref().is_some_and(|u| !u.added.is_empty());
+        if let Some(update) = &state_update {
+            update.write()?;
         }
+        if args.json {
+            println!("{}", serde_json::json!({"unchanged": true, "run": args.out.display().to_string()}));
+        } else if !args.quiet {
+            eprintln!(
+                "clv run: unchanged: the run in {} was made from the same data and settings; nothing written{}",
+                args.out.display(),
+                if recorded { " but the summary state, which records the files added" } else { "" }
+            );
+        }
+        return Ok(());
     }
     let count = steps.run(1, || fit_count(choice, &table, previous.as_ref().map(|p| p.count_params.as_slice())))?;
     let model = count.kind.count_model(&count.estimate.params).expect("a count model");

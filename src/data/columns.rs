@@ -67,14 +67,14 @@ impl ColumnRef {
         let name_of = |index: usize| header.and_then(|h| h.get(index).cloned());
         match self {
             ColumnRef::Number(n) => {
-                if let Some(h) = header {
-                    if *n > h.len() {
-                        return Err(format!(
-                            "the {role} column is number {n}, but the header has {} columns: {}",
-                            h.len(),
-                            list(h)
-                        ));
-                    }
+                if let Some(h) = header
+                    && *n > h.len()
+                {
+                    return Err(format!(
+                        "the {role} column is number {n}, but the header has {} columns: {}",
+                        h.len(),
+                        list(h)
+                    ));
                 }
                 Ok(Column { index: n - 1, name: name_of(n - 1), role })
             }

@@ -172,7 +172,7 @@ fn valid_time_of_day(text: &[u8]) -> bool {
     }
     let mut rest = &text[5..];
     if rest.len() >= 3 && rest[0] == b':' {
-        if !digits(&rest[1..3]).is_some_and(|s| s <= 60) {
+        if digits(&rest[1..3]).is_none_or(|s| s > 60) {
             return false;
         }
         rest = &rest[3..];

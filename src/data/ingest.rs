@@ -194,10 +194,10 @@ fn summarize_source(
     options: &SummarizeOptions,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<(SummaryTable, IngestReport), DataError> {
-    if let (Some(c), Some(o)) = (options.calibration_end, options.observation_end) {
-        if c > o {
-            return Err(DataError::Options(format!("the calibration end {c} is after the observation end {o}")));
-        }
+    if let (Some(c), Some(o)) = (options.calibration_end, options.observation_end)
+        && c > o
+    {
+        return Err(DataError::Options(format!("the calibration end {c} is after the observation end {o}")));
     }
     match options.opportunities {
         None => summarize_with_clock(source, options, None, progress),

@@ -78,7 +78,7 @@ mod tests {
             for n in day(1995, 1, 2).0..day(2001, 3, 1).0 {
                 let index = clock.index(Day(n));
                 assert!(index == previous || index == previous + 1, "{unit} at {}", Day(n));
-                assert_eq!(clock.start(index) <= Day(n) && Day(n) <= clock.end(index), true);
+                assert!(clock.start(index) <= Day(n) && Day(n) <= clock.end(index));
                 assert_eq!(index != previous, clock.start(index) == Day(n));
                 previous = index;
             }

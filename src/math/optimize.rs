@@ -367,10 +367,11 @@ fn newton_phase(
         message = "the Newton phase did not converge within 50 steps".into();
     }
     // The reported Hessian (standard errors) is taken at the final point.
-    if converged && !fresh {
-        if let Some(h) = counter.hessian(&x, &g) {
-            hessian = Some(h);
-        }
+    if converged
+        && !fresh
+        && let Some(h) = counter.hessian(&x, &g)
+    {
+        hessian = Some(h);
     }
     Minimum {
         x,
