@@ -13,8 +13,7 @@ fn a_refit_writes_a_new_version_once_per_data() {
     let summary = cdnow_summary(&dir);
     let models = dir.join("models");
     let first = models.join("summary.bg_nbd.json");
-    let out = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", first.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    fit_bg_nbd(&summary, &first);
 
     // The same summary again: nothing new.
     let same = clv(&["refit", "--previous", first.to_str().unwrap(), summary.to_str().unwrap()]);
@@ -112,6 +111,12 @@ fn refit(previous: &Path, files: &[&Path], flags: &[&str]) -> std::process::Outp
     clv(&args)
 }
 
+/// The first BG/NBD model file, fitted on `summary`.
+fn fit_bg_nbd(summary: &Path, model: &Path) {
+    let out = clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", model.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 /// A model's four parameters.
 fn params_of(path: &Path) -> Vec<f64> {
     let file = read_json(path);
@@ -128,11 +133,7 @@ fn a_refit_reads_purchase_logs_and_states_as_the_summary_they_make() {
     let summary = cdnow_summary(&dir);
     let models = dir.join("models");
     let first = models.join("summary.bg_nbd.json");
-    assert!(
-        clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", first.to_str().unwrap()])
-            .status
-            .success()
-    );
+    fit_bg_nbd(&summary, &first);
     let cdnow = PathBuf::from(repo("data/cdnow/CDNOW_sample.txt"));
 
     // The log the summary was made from, with the same periods: the same fitted rows, so unchanged.
@@ -234,11 +235,7 @@ fn a_killed_refit_leaves_the_models_and_the_state_usable() {
     assert!(started.status.success(), "{}", stderr(&started));
     let models = dir.join("models");
     let model = models.join("big.bg_nbd.json");
-    assert!(
-        clv(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-q", "-o", model.to_str().unwrap()])
-            .status
-            .success()
-    );
+    fit_bg_nbd(&summary, &model);
     let state_before = fs::read(&state).unwrap();
     let refit_args = [&["refit", "--previous", model.to_str().unwrap(), b.to_str().unwrap()], &with_state[..]].concat();
     // (An uninterrupted refit of these 300,000 customers takes about 0.4 s here: the kills fall before, during and
